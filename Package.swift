@@ -1,0 +1,51 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "mmprep",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "mmprep", targets: ["mmprep"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // C libraries, wrapped with prefixed shims for their macros.
+        .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
+                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
+
+        // Shared value types (pixel buffers) that decode produces and preprocess consumes.
+        .target(name: "MMPrepCore"),
+        // Decoding: FFmpeg, libjpeg-turbo, libwebp, libpng. Knows nothing of pipelines, text or shards.
+        .target(name: "MMPrepDecode",
+                dependencies: ["MMPrepCore", "CFFmpeg", "CPNG", "CJPEG", "CWebP",
+                               .product(name: "Logging", package: "swift-log")]),
+        // Pure Swift: frame-index rules, smart_resize, resize kernels, normalise, patchify.
+        .target(name: "MMPrepPreprocess", dependencies: ["MMPrepCore"]),
+        // Pipeline YAML: presets, overrides, validation.
+        .target(name: "MMPrepPipeline",
+                dependencies: ["MMPrepPreprocess", .product(name: "Yams", package: "Yams")]),
+        // Tensor files (safetensors) and, later, shards.
+        .target(name: "MMPrepShards"),
+        // Composes one sample: decode -> preprocess -> tensors.
+        .target(name: "MMPrepRunner",
+                dependencies: ["MMPrepCore", "MMPrepDecode", "MMPrepPreprocess", "MMPrepPipeline", "MMPrepShards",
+                               .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(name: "mmprep",
+                          dependencies: ["MMPrepRunner", "MMPrepPipeline", "MMPrepDecode", "MMPrepShards",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                                         .product(name: "Logging", package: "swift-log")]),
+
+        .testTarget(name: "MMPrepPreprocessTests", dependencies: ["MMPrepPreprocess", "MMPrepCore"]),
+        .testTarget(name: "MMPrepPipelineTests", dependencies: ["MMPrepPipeline"]),
+        .testTarget(name: "MMPrepDecodeTests", dependencies: ["MMPrepDecode", "MMPrepCore"]),
+        .testTarget(name: "MMPrepShardsTests", dependencies: ["MMPrepShards"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads whole files with plain POSIX calls, refusing anything that is not a regular file.
+enum FileBytes {
+    static func read(_ path: String, maxBytes: Int) throws(DecodeError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else {
+            throw DecodeError(file: path, reason: .io, call: "open", message: String(cString: strerror(errno)),
+                              code: errno)
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            throw DecodeError(file: path, reason: .io, call: "fstat", message: String(cString: strerror(errno)),
+                              code: errno)
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw DecodeError(file: path, reason: .unsupportedFormat, call: "fstat", message: "not a regular file")
+        }
+        let size = Int(st.st_size)
+        guard size > 0 else {
+            throw DecodeError(file: path, reason: .corrupt, call: "fstat", message: "the file is empty")
+        }
+        guard size <= maxBytes else {
+            throw DecodeError(file: path, reason: .limitExceeded, call: "fstat",
+                              message: "the file has \(size) bytes, above the limit of \(maxBytes)")
+        }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var done = 0
+        while done < size {
+            let n = bytes.withUnsafeMutableBytes { buf in
+                Glibc.read(fd, buf.baseAddress! + done, size - done)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw DecodeError(file: path, reason: .io, call: "read", message: String(cString: strerror(errno)),
+                                  code: errno)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        if done < size { bytes.removeSubrange(done...) }
+        return bytes
+    }
+
+    /// The first `count` bytes of a file (fewer if it is shorter).
+    static func head(_ path: String, count: Int) throws(DecodeError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else {
+            throw DecodeError(file: path, reason: .io, call: "open", message: String(cString: strerror(errno)),
+                              code: errno)
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            throw DecodeError(file: path, reason: .io, call: "fstat", message: String(cString: strerror(errno)),
+                              code: errno)
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw DecodeError(file: path, reason: .unsupportedFormat, call: "fstat", message: "not a regular file")
+        }
+        guard st.st_size > 0 else {
+            throw DecodeError(file: path, reason: .corrupt, call: "fstat", message: "the file is empty")
+        }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, count) }
+        guard n >= 0 else {
+            throw DecodeError(file: path, reason: .io, call: "read", message: String(cString: strerror(errno)),
+                              code: errno)
+        }
+        return Array(bytes.prefix(n))
+    }
+}

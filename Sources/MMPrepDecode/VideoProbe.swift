@@ -1,0 +1,116 @@
+import CFFmpeg
+import MMPrepCore
+
+/// Opens a video safely and scans its packets to learn the exact frame count, the
+/// per-frame timestamps and the fps.
+public enum VideoProbe {
+    public static func scan(path: String, limits: VideoLimits = VideoLimits()) throws(DecodeError) -> VideoInfo {
+        let fmt = try FormatContext(path: path, deadlineMicros: limits.deadline())
+        guard let (index, stream) = fmt.bestVideoStream() else {
+            throw DecodeError(file: path, reason: .noStream, call: "av_find_best_stream", message: "no video stream")
+        }
+        guard Int(fmt.pointer.pointee.nb_streams) <= limits.maxStreams else {
+            throw DecodeError(file: path, reason: .limitExceeded, call: "avformat_find_stream_info",
+                              message: "\(fmt.pointer.pointee.nb_streams) streams, above the limit of \(limits.maxStreams)")
+        }
+        let par = stream.pointee.codecpar.pointee
+        let w = Int(par.width), h = Int(par.height)
+        guard w > 0, h > 0 else {
+            throw DecodeError(file: path, reason: .corrupt, call: "avformat_find_stream_info",
+                              message: "the video stream declares no size")
+        }
+        guard w * h <= limits.maxPixels else {
+            throw DecodeError(file: path, reason: .limitExceeded, call: "avformat_find_stream_info",
+                              message: "frames are \(w)x\(h), above the limit of \(limits.maxPixels) pixels")
+        }
+        // Discard every other stream at the demuxer.
+        for i in 0..<Int(fmt.pointer.pointee.nb_streams) where i != Int(index) {
+            fmt.pointer.pointee.streams[i]?.pointee.discard = AVDISCARD_ALL
+        }
+        let packet = Packet()
+        var pts: [Int64] = []
+        var maxEnd = Int64.min
+        let nopts = mm_av_nopts_value()
+        let discardFlag = mm_av_pkt_flag_discard()
+        while try fmt.read(into: packet) {
+            defer { av_packet_unref(packet.pointer) }
+            let p = packet.pointer.pointee
+            guard p.stream_index == index, (p.flags & discardFlag) == 0 else { continue }
+            var t = p.pts != nopts ? p.pts : p.dts
+            if t == nopts { t = (pts.last ?? 0) + max(1, p.duration) }
+            pts.append(t)
+            maxEnd = max(maxEnd, t + max(0, p.duration))
+            if pts.count > limits.maxFrames {
+                throw DecodeError(file: path, reason: .limitExceeded, call: "av_read_frame",
+                                  message: "more than \(limits.maxFrames) frames")
+            }
+            if limits.deadlineExpired() {
+                throw DecodeError(file: path, reason: .timeout, call: "av_read_frame", message: "time budget exceeded")
+            }
+        }
+        guard !pts.isEmpty else {
+            throw DecodeError(file: path, reason: .corrupt, call: "av_read_frame", message: "the video stream has no frames")
+        }
+        pts.sort()
+        let tb = stream.pointee.time_base
+        // Seconds as torchcodec computes them: pts * num / den, then end - begin.
+        func seconds(_ t: Int64) -> Double { tb.den != 0 ? Double(t) * Double(tb.num) / Double(tb.den) : 0 }
+        var duration = seconds(maxEnd) - seconds(pts[0])
+        let header = stream.pointee.avg_frame_rate
+        let headerFPS: Double? = header.num > 0 && header.den > 0 ? Double(header.num) / Double(header.den) : nil
+        var fps = duration > 0 ? Double(pts.count) / duration : 0
+        if !(fps > 0 && fps.isFinite) {
+            // A single frame without a duration, or broken timestamps: fall back to the header.
+            fps = headerFPS ?? 1
+            duration = Double(pts.count) / fps
+        }
+        guard duration <= limits.maxDurationSeconds else {
+            throw DecodeError(file: path, reason: .limitExceeded, call: "av_read_frame",
+                              message: "duration \(duration) s, above the limit of \(limits.maxDurationSeconds) s")
+        }
+        let rotation = Self.rotation(of: stream)
+        return VideoInfo(
+            container: fmt.formatName,
+            codec: String(cString: avcodec_get_name(par.codec_id)),
+            pixelFormat: String(cString: mm_pix_fmt_name(par.format)),
+            codedWidth: w, codedHeight: h, rotation: rotation,
+            colorMatrix: String(cString: av_color_space_name(par.color_space) ?? av_color_space_name(AVCOL_SPC_UNSPECIFIED)),
+            colorRange: String(cString: av_color_range_name(par.color_range) ?? av_color_range_name(AVCOL_RANGE_UNSPECIFIED)),
+            frameCount: pts.count, fps: fps, duration: duration, headerFPS: headerFPS,
+            framePTS: pts, timeBaseNum: tb.num, timeBaseDen: tb.den, streamIndex: index)
+    }
+
+    /// Clockwise display rotation in degrees, as the ffmpeg CLI's autorotate computes it.
+    static func rotation(of stream: UnsafeMutablePointer<AVStream>) -> Int {
+        let ccw = mm_stream_rotation(stream)
+        guard !ccw.isNaN else { return 0 }
+        var theta = -ccw
+        theta -= 360 * (theta / 360 + 0.9 / 360).rounded(.down)
+        for r in [0, 90, 180, 270, 360] where abs(theta - Double(r)) < 1 {
+            return r % 360
+        }
+        return 0
+    }
+}
+
+/// Bounds checked while probing and decoding a video.
+public struct VideoLimits: Sendable {
+    public var maxPixels: Int = 8192 * 8192
+    public var maxFrames: Int = 2_000_000
+    public var maxStreams: Int = 64
+    public var maxDurationSeconds: Double = 24 * 3600
+    /// Wall-clock budget per input in seconds; 0 means none.
+    public var timeBudgetSeconds: Double = 0
+    /// Start of the budget (av_gettime_relative microseconds).
+    public var startMicros: Int64 = av_gettime_relative()
+
+    public init() {}
+
+    func deadline() -> Int64 {
+        timeBudgetSeconds > 0 ? startMicros + Int64(timeBudgetSeconds * 1_000_000) : 0
+    }
+
+    func deadlineExpired() -> Bool {
+        timeBudgetSeconds > 0 && av_gettime_relative() > deadline()
+    }
+}

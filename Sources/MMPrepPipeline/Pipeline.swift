@@ -1,0 +1,94 @@
+import MMPrepPreprocess
+
+/// The model family a pipeline reproduces.
+public enum ModelFamily: String, Sendable, CaseIterable {
+    case qwen2VL = "qwen2-vl"
+    case qwen25VL = "qwen2.5-vl"
+    case qwen3VL = "qwen3-vl"
+    case qwen35 = "qwen3.5"
+
+    public var isQwen3: Bool { self == .qwen3VL || self == .qwen35 }
+}
+
+/// How video frames are sized.
+public enum VideoSizing: String, Sendable, CaseIterable {
+    /// qwen-vl-utils `fetch_video`: per-frame bounds from the frame-count budget, its smart_resize.
+    case qwenVLUtils = "qwen_vl_utils"
+    /// transformers Qwen3-VL video processor: whole-clip bounds with the temporal factor.
+    case qwen3 = "qwen3"
+    /// transformers Qwen2-VL video processor: every frame with smart_resize and per-frame bounds.
+    case perFrame = "per_frame"
+}
+
+/// Still-image settings.
+public struct ImageSettings: Sendable, Equatable {
+    public var minPixels: Int
+    public var maxPixels: Int
+    public var patchSize: Int
+    public var mergeSize: Int
+    public var temporalPatchSize: Int
+    public var mean: [Double]
+    public var std: [Double]
+    public var resample: PillowBicubic.PassOrder
+    /// Apply the EXIF orientation (transformers' `load_image` does).
+    public var exifOrientation: Bool
+    /// Largest decoded width*height accepted.
+    public var maxDecodePixels: Int
+    /// Animated GIFs: the first frame as an image, or all frames as a video.
+    public var gif: GIFMode
+
+    public enum GIFMode: String, Sendable, CaseIterable { case image, video }
+}
+
+/// Video settings.
+public struct VideoSettings: Sendable, Equatable {
+    public var sampling: FrameSamplingRule
+    public var fps: Double
+    /// A fixed frame count (overrides fps for the rules that take one).
+    public var frames: Int?
+    public var minFrames: Int
+    public var maxFrames: Int
+    /// Time range in seconds.
+    public var start: Double?
+    public var end: Double?
+    public var sizing: VideoSizing
+    /// Per-frame minimum (qwen_vl_utils, per_frame) or whole-clip minimum (qwen3).
+    public var minPixels: Int
+    /// Per-frame cap (qwen_vl_utils, per_frame) or whole-clip maximum (qwen3).
+    public var maxPixels: Int
+    /// qwen_vl_utils' total pixel budget shared by the frames.
+    public var totalPixels: Double
+    public var resample: PillowBicubic.PassOrder
+    /// Decoder threads (0: FFmpeg chooses).
+    public var threads: Int
+    /// Largest frame width*height accepted.
+    public var maxDecodePixels: Int
+    /// Longest video accepted, seconds.
+    public var maxDuration: Double
+}
+
+/// Output settings.
+public struct OutputSettings: Sendable, Equatable {
+    public var dtype: TensorDType
+}
+
+/// A complete, validated pipeline.
+public struct Pipeline: Sendable, Equatable {
+    public var name: String
+    public var family: ModelFamily
+    public var image: ImageSettings
+    public var video: VideoSettings
+    public var output: OutputSettings
+
+    public var layout: PatchLayout {
+        PatchLayout(patchSize: image.patchSize, mergeSize: image.mergeSize, temporalPatchSize: image.temporalPatchSize)
+    }
+
+    public var normalization: Normalization { Normalization(mean: image.mean, std: image.std) }
+
+    public var frameSampler: FrameSampler {
+        FrameSampler(rule: video.sampling, fps: video.fps, frames: video.frames, minFrames: video.minFrames,
+                     maxFrames: video.maxFrames, temporalPatchSize: image.temporalPatchSize,
+                     start: video.start, end: video.end)
+    }
+}

@@ -1,0 +1,149 @@
+import Logging
+import MMPrepCore
+import MMPrepDecode
+import MMPrepPipeline
+import MMPrepPreprocess
+
+/// Composes one sample: decode -> sample -> resize -> normalise -> patchify, as the pipeline says.
+public struct SampleRunner: Sendable {
+    public let pipeline: Pipeline
+    public let logger: Logger
+
+    public init(pipeline: Pipeline, logger: Logger) {
+        self.pipeline = pipeline
+        self.logger = logger
+    }
+
+    /// Whether the file is handled as a still image (from its bytes, not its name).
+    public func isImage(path: String) throws -> Bool {
+        let format = try MediaFormat.sniffFile(path)
+        if format == .gif { return pipeline.image.gif == .image }
+        return format.isStillImage
+    }
+
+    public func preprocess(path: String) throws -> MediaResult {
+        try isImage(path: path) ? preprocessImage(path: path) : preprocessVideo(path: path)
+    }
+
+    var imageDecoder: ImageDecoder {
+        ImageDecoder(limits: ImageLimits(maxPixels: pipeline.image.maxDecodePixels),
+                     applyExifOrientation: pipeline.image.exifOrientation)
+    }
+
+    var videoLimits: VideoLimits {
+        var limits = VideoLimits()
+        limits.maxPixels = pipeline.video.maxDecodePixels
+        limits.maxDurationSeconds = pipeline.video.maxDuration
+        return limits
+    }
+
+    var patchifier: Patchifier {
+        Patchifier(layout: pipeline.layout, normalization: pipeline.normalization, dtype: pipeline.output.dtype)
+    }
+
+    // MARK: images
+
+    public func imageSize(height: Int, width: Int, file: String) throws -> (height: Int, width: Int) {
+        do {
+            return try SmartResize.transformers(height: height, width: width, factor: pipeline.layout.factor,
+                                                minPixels: pipeline.image.minPixels, maxPixels: pipeline.image.maxPixels)
+        } catch {
+            throw RunnerError(file: file, stage: "resize", message: error.description)
+        }
+    }
+
+    public func preprocessImage(path: String) throws -> MediaResult {
+        let decoded = try imageDecoder.decode(path: path)
+        let (rh, rw) = try imageSize(height: decoded.image.height, width: decoded.image.width, file: path)
+        let resized = PillowBicubic.resize(decoded.image, width: rw, height: rh, order: pipeline.image.resample)
+        let frames = Array(repeating: resized, count: pipeline.layout.temporalPatchSize)
+        let patches = patchifier.patchify(frames)
+        let m = pipeline.layout.mergeSize
+        logger.debug("image preprocessed", metadata: ["file": "\(path)", "size": "\(rw)x\(rh)"])
+        return MediaResult(kind: .image, patches: patches, resizedHeight: rh, resizedWidth: rw,
+                           tokens: patches.rows / (m * m), plan: nil, video: nil,
+                           image: ImageFacts(decoded), warnings: [])
+    }
+
+    // MARK: videos
+
+    public func probeVideo(path: String) throws -> (VideoInfo, FramePlan, (height: Int, width: Int), [String]) {
+        let info = try VideoProbe.scan(path: path, limits: videoLimits)
+        let plan: FramePlan
+        do {
+            plan = try pipeline.frameSampler.plan(total: info.frameCount, videoFPS: info.fps)
+        } catch {
+            throw RunnerError(file: path, stage: "sample", message: error.description)
+        }
+        var warnings = plan.warnings
+        let size = try videoSize(frames: plan.indices.count, height: info.height, width: info.width,
+                                 file: path, warnings: &warnings)
+        return (info, plan, size, warnings)
+    }
+
+    /// The resized frame size for `frames` sampled frames of `height` x `width`.
+    public func videoSize(frames: Int, height: Int, width: Int, file: String,
+                          warnings: inout [String]) throws -> (height: Int, width: Int) {
+        let v = pipeline.video
+        let factor = pipeline.layout.factor
+        do {
+            switch v.sizing {
+            case .qwenVLUtils:
+                let bounds = SmartResize.qwenVLUtilsVideoBounds(frames: frames, minPixels: Double(v.minPixels),
+                                                                frameMaxPixels: Double(v.maxPixels),
+                                                                totalPixels: v.totalPixels)
+                return try SmartResize.qwenVLUtils(height: height, width: width, factor: factor,
+                                                   minPixels: bounds.minPixels, maxPixels: bounds.maxPixels)
+            case .qwen3:
+                let t = pipeline.layout.temporalPatchSize
+                var n = frames
+                if n < t {
+                    warnings.append("\(n) sampled frame(s): sized as \(t) (the reference raises for fewer than \(t))")
+                    n = t
+                }
+                return try SmartResize.qwen3Video(frames: n, height: height, width: width, temporalFactor: t,
+                                                  factor: factor, minPixels: v.minPixels, maxPixels: v.maxPixels)
+            case .perFrame:
+                return try SmartResize.transformers(height: height, width: width, factor: factor,
+                                                    minPixels: v.minPixels, maxPixels: v.maxPixels)
+            }
+        } catch {
+            throw RunnerError(file: file, stage: "resize", message: error.description)
+        }
+    }
+
+    public func preprocessVideo(path: String) throws -> MediaResult {
+        let (info, plan, size, warnings) = try probeVideo(path: path)
+        var resized: [Int: RGBImage] = [:]
+        let reader = VideoFrameReader(path: path, info: info, threads: pipeline.video.threads, limits: videoLimits)
+        try reader.decode(indices: plan.indices) { index, frame in
+            resized[index] = PillowBicubic.resize(frame, width: size.width, height: size.height,
+                                                  order: pipeline.video.resample)
+        }
+        let frames = plan.paddedIndices.map { resized[$0]! }
+        let patches = patchifier.patchify(frames)
+        let m = pipeline.layout.mergeSize
+        for w in warnings { logger.warning("\(w)", metadata: ["file": "\(path)"]) }
+        return MediaResult(kind: .video, patches: patches, resizedHeight: size.height, resizedWidth: size.width,
+                           tokens: patches.rows / (m * m), plan: plan, video: info, image: nil, warnings: warnings)
+    }
+
+    /// Decodes frames at native size (no resize), for `mmprep decode` and decode-only timing.
+    /// `indices` nil means every frame.
+    public func decodeFrames(path: String, indices: [Int]?) throws -> (VideoInfo, [Int], [RGBImage]) {
+        let info = try VideoProbe.scan(path: path, limits: videoLimits)
+        let wanted = indices ?? Array(0..<info.frameCount)
+        var frames: [Int: RGBImage] = [:]
+        let reader = VideoFrameReader(path: path, info: info, threads: pipeline.video.threads, limits: videoLimits)
+        try reader.decode(indices: wanted) { frames[$0] = $1 }
+        return (info, wanted, wanted.map { frames[$0]! })
+    }
+}
+
+extension ImageFacts {
+    init(_ d: DecodedImage) {
+        self.init(format: d.format.rawValue, width: d.image.width, height: d.image.height,
+                  storedWidth: d.storedWidth, storedHeight: d.storedHeight, orientation: d.orientation.rawValue,
+                  orientationApplied: d.orientationApplied, hadAlpha: d.hadAlpha)
+    }
+}

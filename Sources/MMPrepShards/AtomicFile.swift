@@ -1,0 +1,42 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public struct FileWriteError: Error, Sendable, CustomStringConvertible {
+    public let file: String
+    public let call: String
+    public let message: String
+    public var description: String { "\(file): \(call): \(message)" }
+}
+
+/// Writes a file so that its final name only ever holds complete contents.
+public enum AtomicFile {
+    public static func write(_ bytes: [UInt8], to path: String) throws(FileWriteError) {
+        let tmp = path + ".tmp-\(getpid())"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw error(tmp, "open") }
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, bytes.count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let e = error(tmp, "write")
+                close(fd); unlink(tmp)
+                throw e
+            }
+            done += n
+        }
+        if fsync(fd) != 0 { let e = error(tmp, "fsync"); close(fd); unlink(tmp); throw e }
+        if close(fd) != 0 { let e = error(tmp, "close"); unlink(tmp); throw e }
+        if rename(tmp, path) != 0 { let e = error(path, "rename"); unlink(tmp); throw e }
+        let dir = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        let dfd = open(dir.isEmpty ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 { _ = fsync(dfd); close(dfd) }
+    }
+
+    static func error(_ file: String, _ call: String) -> FileWriteError {
+        FileWriteError(file: file, call: call, message: String(cString: strerror(errno)))
+    }
+}
