@@ -100,12 +100,11 @@ public struct FrameSampler: Sendable, Equatable {
         case .qwen3:
             var n: Int
             if let requested = frames {
-                n = requested
+                n = requested  // the reference allows more than `total` (indices then repeat)
             } else {
                 n = Int(Double(total) / videoFPS * fps)
                 n = min(max(n, minFrames), maxFrames, total)
             }
-            n = min(n, total)
             indices = ReferenceSequences.numpyLinspace(0, Double(total - 1), n)
                 .map { Int($0.rounded(.toNearestOrEven)) + first }
         case .qwen2:
@@ -117,25 +116,23 @@ public struct FrameSampler: Sendable, Equatable {
                 let x = min(max(Double(total) / videoFPS * fps, Double(minFrames)), Double(maxF), Double(total))
                 n = Int((x / Double(t)).rounded(.down)) * t
             }
-            guard n <= total else {
-                throw FrameSamplingError(message: "cannot sample \(n) frames from \(total)")
+            if n < 1 || n > total {
+                // The reference raises here (no frames, or more than the video has); mmprep keeps
+                // the largest multiple of T the video holds, or every frame of a shorter video.
+                let fallback = total >= t ? total / t * t : total
+                warnings.append("qwen2 rule gives \(n) frames for a \(total)-frame video; using \(fallback)")
+                n = fallback
             }
-            if n < 1 {
-                // The reference yields no frames here (fewer than T frames in the video).
-                warnings.append("qwen2 rule gives 0 frames for a \(total)-frame video; all frames are used")
-                indices = Array(0..<total).map { $0 + first }
-            } else {
-                indices = ReferenceSequences.torchArangeFloat32(end: Double(total), step: Double(total) / Double(n),
-                                                                vectorWidth: torchVectorWidth)
-                    .map { Int($0) }
-                if indices.count > n, let extra = indices.last, extra >= total {
-                    // torch's arange overshoots by one here and the reference then fails with an
-                    // IndexError; mmprep drops the out-of-range index.
-                    warnings.append("qwen2 rule's arange gives \(indices.count) indices for n=\(n); index \(extra) is past the end and dropped")
-                    indices.removeLast()
-                }
-                indices = indices.map { $0 + first }
+            indices = ReferenceSequences.torchArangeFloat32(end: Double(total), step: Double(total) / Double(n),
+                                                            vectorWidth: torchVectorWidth)
+                .map { Int($0) }
+            if indices.count > n, let extra = indices.last, extra >= total {
+                // torch's arange overshoots by one here and the reference then fails with an
+                // IndexError; mmprep drops the out-of-range index.
+                warnings.append("qwen2 rule's arange gives \(indices.count) indices for n=\(n); index \(extra) is past the end and dropped")
+                indices.removeLast()
             }
+            indices = indices.map { $0 + first }
         case .smartNFrames:
             let factor = 2
             var n: Int
