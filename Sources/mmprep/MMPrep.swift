@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import MMPrepDecode
 
 @main
 struct MMPrep: ParsableCommand {
@@ -25,6 +26,7 @@ struct PipelineOptions: ParsableArguments {
 }
 
 func makeLogger(verbose: Bool = false) -> Logger {
+    FFmpegLogging.setLevel(verbose ? .warning : .quiet)
     var logger = Logger(label: "mmprep") { StreamLogHandler.standardError(label: $0) }
     logger.logLevel = verbose ? .debug : .warning
     return logger

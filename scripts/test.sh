@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole test suite: system packages, Swift unit tests, then the parity tests against the
+# real reference packages (transformers + Pillow in venvs this script creates) and the real
+# ffmpeg CLI.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export PATH="/opt/swift/usr/bin:$PATH"
+start=$(date +%s)
+
+scripts/install-deps.sh
+scripts/setup-test-venv.sh
+
+swift build --build-tests
+swift test --skip-build
+
+export MMPREP_BIN="$(swift build --show-bin-path)/mmprep"
+.venv-test/bin/python -m pytest -q -p no:cacheprovider Tests/Parity
+
+echo "test.sh: whole suite took $(( $(date +%s) - start )) s"
