@@ -31,11 +31,14 @@ let package = Package(
         // Pipeline YAML: presets, overrides, validation.
         .target(name: "MMPrepPipeline",
                 dependencies: ["MMPrepPreprocess", .product(name: "Yams", package: "Yams")]),
-        // Tensor files (safetensors) and, later, shards.
+        // Inputs: folder walks, sidecars, JSONL manifests, sample keys, path confinement.
+        .target(name: "MMPrepDataset"),
+        // Tensor files (safetensors), batched shards, tar, the dataset index.
         .target(name: "MMPrepShards"),
         // Composes one sample: decode -> preprocess -> tensors.
         .target(name: "MMPrepRunner",
                 dependencies: ["MMPrepCore", "MMPrepDecode", "MMPrepPreprocess", "MMPrepPipeline", "MMPrepShards",
+                               "MMPrepDataset",
                                .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "mmprep",
                           dependencies: ["MMPrepRunner", "MMPrepPipeline", "MMPrepDecode", "MMPrepShards",
@@ -46,6 +49,7 @@ let package = Package(
         .testTarget(name: "MMPrepPipelineTests", dependencies: ["MMPrepPipeline"]),
         .testTarget(name: "MMPrepDecodeTests", dependencies: ["MMPrepDecode", "MMPrepCore"]),
         .testTarget(name: "MMPrepShardsTests", dependencies: ["MMPrepShards"]),
+        .testTarget(name: "MMPrepDatasetTests", dependencies: ["MMPrepDataset"]),
     ],
     swiftLanguageModes: [.v6]
 )
