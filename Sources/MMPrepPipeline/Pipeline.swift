@@ -1,3 +1,4 @@
+import Foundation
 import MMPrepPreprocess
 
 /// The model family a pipeline reproduces.
@@ -65,11 +66,50 @@ public struct VideoSettings: Sendable, Equatable {
     public var maxDecodePixels: Int
     /// Longest video accepted, seconds.
     public var maxDuration: Double
+    /// A message part's own `max_pixels` (not a pipeline key): qwen-vl-utils caps its computed
+    /// per-frame budget with it.
+    public var itemMaxPixels: Int? = nil
 }
 
 /// Output settings.
 public struct OutputSettings: Sendable, Equatable {
+    public enum Format: String, Sendable, CaseIterable { case safetensors, webdataset }
+
     public var dtype: TensorDType
+    public var format: Format
+    /// Shard limits (nil: no limit on that measure): patch rows, samples, tensor bytes.
+    public var maxRows: Int?
+    public var maxSamples: Int?
+    public var maxBytes: Int?
+
+    public init(dtype: TensorDType = .float32, format: Format = .safetensors, maxRows: Int? = 262_144,
+                maxSamples: Int? = 1024, maxBytes: Int? = 1 << 30) {
+        self.dtype = dtype
+        self.format = format
+        self.maxRows = maxRows
+        self.maxSamples = maxSamples
+        self.maxBytes = maxBytes
+    }
+}
+
+/// Text settings.
+public struct TextSettings: Sendable, Equatable {
+    public enum Mode: String, Sendable, CaseIterable {
+        /// The family's chat template with every vision placeholder expanded.
+        case chat
+        /// Plain captions unrendered.
+        case raw
+    }
+
+    public var mode: Mode
+    public var addGenerationPrompt: Bool
+    public var addVisionID: Bool
+
+    public init(mode: Mode = .chat, addGenerationPrompt: Bool = false, addVisionID: Bool = false) {
+        self.mode = mode
+        self.addGenerationPrompt = addGenerationPrompt
+        self.addVisionID = addVisionID
+    }
 }
 
 /// A complete, validated pipeline.
@@ -79,12 +119,22 @@ public struct Pipeline: Sendable, Equatable {
     public var image: ImageSettings
     public var video: VideoSettings
     public var output: OutputSettings
+    public var text: TextSettings
 
     public var layout: PatchLayout {
         PatchLayout(patchSize: image.patchSize, mergeSize: image.mergeSize, temporalPatchSize: image.temporalPatchSize)
     }
 
     public var normalization: Normalization { Normalization(mean: image.mean, std: image.std) }
+
+    /// The same pipeline with decoder threads chosen so that `jobs` workers do not
+    /// oversubscribe the cores (unless the pipeline fixed a thread count).
+    public func withDecoderThreads(jobs: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Pipeline {
+        guard video.threads == 0 else { return self }
+        var p = self
+        p.video.threads = max(1, cores / max(1, jobs))
+        return p
+    }
 
     public var frameSampler: FrameSampler {
         FrameSampler(rule: video.sampling, fps: video.fps, frames: video.frames, minFrames: video.minFrames,

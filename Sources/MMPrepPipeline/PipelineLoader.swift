@@ -123,9 +123,6 @@ public enum PipelineLoader {
         if let s = p.video.start, let e = p.video.end, s >= e {
             throw fail("video.start", "must be before video.end (\(e))")
         }
-        if p.output.dtype == .uint8 {
-            throw fail("output.dtype", "uint8 is for shards (mmprep convert); preprocess writes float32, bfloat16 or float16")
-        }
     }
 
     /// The pipeline as YAML, every key spelled out.
@@ -141,6 +138,24 @@ public enum PipelineLoader {
             out += "  \(parts[1]): \(field.render(p))\n"
         }
         return out
+    }
+
+    /// The pipeline as one JSON object (sections of keys), for dataset indexes.
+    public static func renderJSON(_ p: Pipeline) -> String {
+        var sections: [(String, [(String, String)])] = []
+        for field in PipelineSchema.fields {
+            let parts = field.path.split(separator: ".", maxSplits: 1).map(String.init)
+            var value = field.render(p)
+            if let first = value.first, !(first.isNumber || first == "-" || first == "[" || value == "true"
+                                          || value == "false" || value == "null") {
+                value = "\"" + value + "\""
+            }
+            if sections.last?.0 == parts[0] { sections[sections.count - 1].1.append((parts[1], value)) }
+            else { sections.append((parts[0], [(parts[1], value)])) }
+        }
+        func obj(_ f: [(String, String)]) -> String { "{" + f.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}" }
+        return obj([("name", "\"" + p.name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""),
+                    ("family", "\"" + p.family.rawValue + "\"")] + sections.map { ($0.0, obj($0.1)) })
     }
 
     /// Every key with what it expects, for documentation and `mmprep validate --keys`.

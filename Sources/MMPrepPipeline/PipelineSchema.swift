@@ -11,7 +11,7 @@ struct PipelineField: Sendable {
 }
 
 enum PipelineSchema {
-    static let topLevelKeys = ["name", "family", "image", "video", "output"]
+    static let topLevelKeys = ["name", "family", "image", "video", "output", "text"]
 
     static let fields: [PipelineField] = [
         int("image.min_pixels", min: 1, \.image.minPixels),
@@ -41,6 +41,13 @@ enum PipelineSchema {
         int("video.max_decode_pixels", min: 1, \.video.maxDecodePixels),
         double("video.max_duration", positive: true, \.video.maxDuration),
         choice("output.dtype", \.output.dtype),
+        choice("output.format", \.output.format),
+        optionalInt("output.max_rows", min: 1, \.output.maxRows),
+        optionalInt("output.max_samples", min: 1, \.output.maxSamples),
+        optionalInt("output.max_bytes", min: 1, \.output.maxBytes),
+        choice("text.mode", \.text.mode),
+        bool("text.add_generation_prompt", \.text.addGenerationPrompt),
+        bool("text.add_vision_id", \.text.addVisionID),
     ]
 
     static let byPath: [String: PipelineField] = Dictionary(uniqueKeysWithValues: fields.map { ($0.path, $0) })
@@ -66,7 +73,9 @@ enum PipelineSchema {
         PipelineField(path: path, expected: "null or an integer >= \(min)", apply: { p, node in
             guard let s = scalar(node) else { return "expected null or an integer >= \(min)" }
             if isNull(s) { p[keyPath: kp] = nil; return nil }
-            guard let v = Int(s), v >= min else { return "expected null or an integer >= \(min)" }
+            guard let v = Int(s.replacingOccurrences(of: "_", with: "")), v >= min else {
+                return "expected null or an integer >= \(min)"
+            }
             p[keyPath: kp] = v
             return nil
         }, render: { $0[keyPath: kp].map(String.init) ?? "null" })

@@ -22,7 +22,7 @@ public enum Presets {
                                      start: nil, end: nil, sizing: .qwen3, minPixels: 4096, maxPixels: 25_165_824,
                                      totalPixels: 0.9 * 128_000 * Double(f * f), resample: .pillow13, threads: 0,
                                      maxDecodePixels: 8192 * 8192, maxDuration: 24 * 3600),
-                output: OutputSettings(dtype: .float32))
+                output: OutputSettings(), text: TextSettings())
         }
         let f = 28
         return Pipeline(
@@ -36,6 +36,6 @@ public enum Presets {
                                  maxPixels: 768 * f * f, totalPixels: 0.9 * 128_000 * Double(f * f),
                                  resample: .pillow13, threads: 0, maxDecodePixels: 8192 * 8192,
                                  maxDuration: 24 * 3600),
-            output: OutputSettings(dtype: .float32))
+            output: OutputSettings(), text: TextSettings())
     }
 }

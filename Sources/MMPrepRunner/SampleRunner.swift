@@ -91,7 +91,8 @@ public struct SampleRunner: Sendable {
             case .qwenVLUtils:
                 let bounds = SmartResize.qwenVLUtilsVideoBounds(frames: frames, minPixels: Double(v.minPixels),
                                                                 frameMaxPixels: Double(v.maxPixels),
-                                                                totalPixels: v.totalPixels)
+                                                                totalPixels: v.totalPixels,
+                                                                requestedMax: v.itemMaxPixels.map(Double.init))
                 return try SmartResize.qwenVLUtils(height: height, width: width, factor: factor,
                                                    minPixels: bounds.minPixels, maxPixels: bounds.maxPixels)
             case .qwen3:

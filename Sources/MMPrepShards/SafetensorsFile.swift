@@ -35,6 +35,10 @@ public struct Tensor: Sendable, Equatable {
 public struct SafetensorsError: Error, Sendable, CustomStringConvertible {
     public let file: String
     public let message: String
+    public init(file: String, message: String) {
+        self.file = file
+        self.message = message
+    }
     public var description: String { "\(file): \(message)" }
 }
 

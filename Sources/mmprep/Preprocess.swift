@@ -22,6 +22,9 @@ struct Preprocess: ParsableCommand {
     func run() throws {
         do {
             let pipeline = try PipelineLoader.load(options.pipeline, overrides: options.overrides)
+            guard pipeline.output.dtype != .uint8 else {
+                throw ValidationError("output.dtype uint8 is for shards (mmprep convert); preprocess writes float32, bfloat16 or float16")
+            }
             let runner = SampleRunner(pipeline: pipeline, logger: makeLogger(verbose: verbose))
             let result = try runner.preprocess(path: media)
             let (tensors, metadata) = TensorOutput.tensors(for: result, pipeline: pipeline, source: media)

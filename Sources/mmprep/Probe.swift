@@ -3,6 +3,7 @@ import Foundation
 import MMPrepDecode
 import MMPrepPipeline
 import MMPrepRunner
+import MMPrepShards
 
 struct Probe: ParsableCommand {
     static let configuration = CommandConfiguration(
