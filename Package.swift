@@ -33,15 +33,18 @@ let package = Package(
                 dependencies: ["MMPrepPreprocess", .product(name: "Yams", package: "Yams")]),
         // Inputs: folder walks, sidecars, JSONL manifests, sample keys, path confinement.
         .target(name: "MMPrepDataset"),
+        // Text: JSON values, messages (Qwen / ShareGPT / caption), chat templates, placeholder expansion.
+        .target(name: "MMPrepText"),
         // Tensor files (safetensors), batched shards, tar, the dataset index.
         .target(name: "MMPrepShards"),
         // Composes one sample: decode -> preprocess -> tensors.
         .target(name: "MMPrepRunner",
                 dependencies: ["MMPrepCore", "MMPrepDecode", "MMPrepPreprocess", "MMPrepPipeline", "MMPrepShards",
-                               "MMPrepDataset",
+                               "MMPrepDataset", "MMPrepText",
                                .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "mmprep",
                           dependencies: ["MMPrepRunner", "MMPrepPipeline", "MMPrepDecode", "MMPrepShards",
+                                         "MMPrepCore", "MMPrepPreprocess", "MMPrepText",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
 
@@ -49,6 +52,7 @@ let package = Package(
         .testTarget(name: "MMPrepPipelineTests", dependencies: ["MMPrepPipeline"]),
         .testTarget(name: "MMPrepDecodeTests", dependencies: ["MMPrepDecode", "MMPrepCore"]),
         .testTarget(name: "MMPrepShardsTests", dependencies: ["MMPrepShards"]),
+        .testTarget(name: "MMPrepTextTests", dependencies: ["MMPrepText"]),
         .testTarget(name: "MMPrepDatasetTests", dependencies: ["MMPrepDataset"]),
     ],
     swiftLanguageModes: [.v6]

@@ -19,9 +19,12 @@ COMMON_PKGS=(
   "safetensors"
   "pytest"
   "webdataset"
+  "jinja2"
 )
 
 ensure_venv_module() {
+  [ "${VENV_MODULE_OK:-0}" = "1" ] && return 0
+  VENV_MODULE_OK=1
   local probe
   probe="$(mktemp -d)"
   if "$PYTHON" -m venv "$probe/v" >/dev/null 2>&1 && [ -x "$probe/v/bin/pip" ]; then
@@ -49,11 +52,12 @@ make_venv() {
   want="python=$("$PYTHON" -c 'import sys;print("%d.%d"%sys.version_info[:2])') transformers=${TRANSFORMERS_VERSION} pillow=${pillow} pkgs=${COMMON_PKGS[*]}"
   if [ "${FORCE:-0}" != "1" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
      && [ -x "$dir/bin/python" ] \
-     && "$dir/bin/python" -c "import PIL, transformers, sys; sys.exit(0 if (PIL.__version__=='${pillow}' and transformers.__version__=='${TRANSFORMERS_VERSION}') else 1)" 2>/dev/null; then
+     && "$dir/bin/python" -c "import sys; from importlib.metadata import version as v; sys.exit(0 if (v('pillow')=='${pillow}' and v('transformers')=='${TRANSFORMERS_VERSION}') else 1)" 2>/dev/null; then
     echo "setup-test-venv: $dir up to date (pillow ${pillow}, transformers ${TRANSFORMERS_VERSION})"
     return 0
   fi
   echo "setup-test-venv: building $dir (pillow ${pillow})"
+  ensure_venv_module
   rm -rf "$dir"
   "$PYTHON" -m venv "$dir"
   "$dir/bin/python" -m pip install --disable-pip-version-check -q --upgrade pip
@@ -63,10 +67,10 @@ make_venv() {
   if "$dir/bin/python" -c "import importlib.util,sys; sys.exit(0 if importlib.util.find_spec('torch') else 1)"; then
     echo "setup-test-venv: warning: torch got installed in $dir" >&2
   fi
-  "$dir/bin/python" -c "import PIL, transformers; print('  pillow', PIL.__version__, 'transformers', transformers.__version__)"
+  "$dir/bin/python" -c "import PIL, transformers; print('  pillow', PIL.__version__, 'transformers', transformers.__version__)" 2>/dev/null
   echo "$want" > "$stamp"
 }
 
-ensure_venv_module
+VENV_MODULE_OK=0
 make_venv "$ROOT/.venv-test" "13.0.0"
 make_venv "$ROOT/.venv-test-pillow12" "12.3.0"

@@ -9,7 +9,8 @@ public enum PillowBicubic {
     public enum PassOrder: String, Sendable, CaseIterable {
         /// Pillow 13: vertical first when that pass shrinks the image much more.
         case pillow13 = "pillow"
-        /// Pillow 12 and earlier: always horizontal first.
+        /// Pillow 12 and earlier: horizontal first, except for inputs more than 100 times taller
+        /// than wide whose height shrinks (`Image.resize` then does the vertical pass first).
         case pillow12
     }
 
@@ -73,11 +74,13 @@ public enum PillowBicubic {
         return UInt8(truncatingIfNeeded: v >> Int32(precisionBits))
     }
 
-    /// Whether Pillow 13 runs the vertical pass first for this resize.
+    /// Whether the vertical pass runs first for this resize.
     public static func verticalFirst(inWidth: Int, inHeight: Int, outWidth: Int, outHeight: Int,
                                      order: PassOrder) -> Bool {
-        guard order == .pillow13 else { return false }
-        return outHeight < inHeight && (inHeight - outHeight) > 2 * (inWidth - outWidth)
+        switch order {
+        case .pillow13: return outHeight < inHeight && (inHeight - outHeight) > 2 * (inWidth - outWidth)
+        case .pillow12: return inHeight > inWidth * 100 && outHeight < inHeight
+        }
     }
 
     public static func resize(_ image: RGBImage, width outW: Int, height outH: Int, order: PassOrder) -> RGBImage {

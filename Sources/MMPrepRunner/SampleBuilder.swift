@@ -5,6 +5,7 @@ import MMPrepDecode
 import MMPrepPipeline
 import MMPrepPreprocess
 import MMPrepShards
+import MMPrepText
 
 /// Builds one shard sample from one source: reads its text, resolves and preprocesses every
 /// image and video it names, renders the text. Never throws: a failure names its stage.
@@ -52,12 +53,12 @@ struct SampleBuilder: Sendable {
 
     func buildOrThrow(_ source: SampleSource) throws -> ShardSample {
         // 1. The conversation and the media it names, in order.
-        let conversation: Conversation
+        let sample: SampleText
         var files: [String] = []
         switch source.origin {
         case .media(let path, let captionPath, let messagesPath):
             files.append(path)
-            let kind: MediaKind
+            let kind: MMPrepText.MediaKind
             do {
                 kind = try SampleRunner(pipeline: pipeline, logger: logger).isImage(path: path) ? .image : .video
             } catch {
@@ -66,43 +67,49 @@ struct SampleBuilder: Sendable {
             if let messagesPath {
                 files.append(messagesPath)
                 let json = try readSidecar(messagesPath, source: source)
+                let folder = (messagesPath as NSString).deletingLastPathComponent
                 do {
-                    conversation = try Conversation.sidecar(json: json, media: path, kind: kind)
+                    sample = try SampleText.sidecar(json: json, media: path, kind: kind) {
+                        try policy.resolve($0, root: folder.isEmpty ? "." : folder, manifest: messagesPath)
+                    }
+                } catch let e as InputError {
+                    throw fail(source, .input, e)
                 } catch {
                     throw fail(source, .input, "\(messagesPath): \(error)")
                 }
+                files += sample.media.map(\.path).filter { $0 != path }
             } else {
                 var caption = ""
                 if let captionPath {
                     files.append(captionPath)
                     caption = try readSidecar(captionPath, source: source)
+                    // A caption file's final line break is not part of the caption.
+                    while caption.hasSuffix("\n") || caption.hasSuffix("\r") { caption.removeLast() }
                 }
-                conversation = Conversation.caption(caption, media: path, kind: kind)
+                sample = SampleText.caption(caption, media: path, kind: kind)
             }
         case .manifestRecord(let manifest, let line, let text, let root):
             do {
-                var c = try Conversation.manifest(json: text)
-                for i in c.media.indices {
-                    c.media[i].path = try policy.resolve(c.media[i].written, root: root, manifest: "\(manifest):\(line)")
+                sample = try SampleText.manifest(json: text) {
+                    try policy.resolve($0, root: root, manifest: "\(manifest):\(line)")
                 }
-                conversation = c
-                files += c.media.map(\.path)
             } catch let e as InputError {
                 throw fail(source, .input, e)
             } catch {
                 throw fail(source, .input, "\(manifest):\(line): \(error)")
             }
+            files += sample.media.map(\.path)
         }
-        guard !conversation.media.isEmpty else {
+        guard !sample.media.isEmpty else {
             throw fail(source, .input, "the sample names no image or video")
         }
 
         // 2. Every image and video through the engine.
         var images: [PatchBlock] = []
         var videos: [VideoBlock] = []
-        var placeholders: [VisionPlaceholder] = []
+        var vision = VisionTokens()
         var warnings: [String] = []
-        for item in conversation.media {
+        for item in sample.media {
             let runner = SampleRunner(pipeline: pipeline.applying(item.options), logger: logger)
             let result: MediaResult
             do {
@@ -118,13 +125,13 @@ struct SampleBuilder: Sendable {
             let m = pipeline.layout.mergeSize
             if item.kind == .image {
                 images.append(block)
-                placeholders.append(.image(tokens: result.tokens))
+                vision.images.append(ImageTokens(count: result.tokens))
             } else {
                 let plan = result.plan!
                 videos.append(VideoBlock(patches: block, frameIndices: plan.indices, timestamps: plan.timestamps,
                                          secondPerGrid: result.secondPerGrid(temporalPatchSize: pipeline.layout.temporalPatchSize)))
-                placeholders.append(.video(tokensPerGroup: p.grid.h * p.grid.w / (m * m),
-                                           groupTimestamps: plan.groupTimestamps))
+                vision.videos.append(VideoTokens(tokensPerGroup: p.grid.h * p.grid.w / (m * m),
+                                                 timestamps: plan.groupTimestamps))
             }
             warnings += result.warnings.map { "\(item.written): \($0)" }
         }
@@ -132,7 +139,7 @@ struct SampleBuilder: Sendable {
         // 3. The text, with each placeholder expanded to its token count.
         let text: String
         do {
-            text = try conversation.render(family: pipeline.family, settings: pipeline.text, placeholders: placeholders)
+            text = try sample.render(family: pipeline.family, settings: pipeline.text, vision: vision)
         } catch {
             throw fail(source, .text, error)
         }
@@ -144,8 +151,6 @@ struct SampleBuilder: Sendable {
         }
         return ShardSample(key: source.key, images: images, videos: videos,
                            sourcesJSON: "[" + sources.map(\.json).joined(separator: ",") + "]",
-                           messagesJSON: conversation.messagesJSON, text: text, warnings: warnings)
+                           messagesJSON: sample.messagesJSON, text: text, warnings: warnings)
     }
 }
-
-enum MediaKind: Sendable { case image, video }

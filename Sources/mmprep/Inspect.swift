@@ -45,8 +45,20 @@ struct Inspect: ParsableCommand {
         }
     }
 
+    /// The text with newlines shown as \n and runs of one vision token collapsed (`<|image_pad|>*345`).
     func preview(_ text: String) -> String {
-        let flat = text.replacingOccurrences(of: "\n", with: "\\n")
+        var flat = text.replacingOccurrences(of: "\n", with: "\\n")
+        for token in ["<|image_pad|>", "<|video_pad|>"] {
+            while let r = flat.range(of: token + token) {
+                var end = r.lowerBound
+                var count = 0
+                while flat[end...].hasPrefix(token) {
+                    end = flat.index(end, offsetBy: token.count)
+                    count += 1
+                }
+                flat.replaceSubrange(r.lowerBound..<end, with: "\(token)*\(count)")
+            }
+        }
         return flat.count > textChars ? String(flat.prefix(textChars)) + "..." : flat
     }
 

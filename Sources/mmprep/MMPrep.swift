@@ -9,7 +9,8 @@ struct MMPrep: ParsableCommand {
         commandName: "mmprep",
         abstract: "Turn images and videos into training-ready tensors for Qwen-family vision-language models.",
         version: MMPrepVersion.string,
-        subcommands: [Convert.self, Merge.self, Inspect.self, Preprocess.self, Probe.self, Decode.self, Validate.self])
+        subcommands: [Convert.self, Merge.self, Inspect.self, Preview.self, Preprocess.self, Probe.self, Decode.self,
+                      Validate.self, RenderText.self])
 }
 
 enum MMPrepVersion {

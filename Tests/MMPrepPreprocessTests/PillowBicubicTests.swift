@@ -28,6 +28,10 @@ struct PillowBicubicTests {
         #expect(PillowBicubic.verticalFirst(inWidth: 100, inHeight: 1000, outWidth: 90, outHeight: 200, order: .pillow13))
         #expect(!PillowBicubic.verticalFirst(inWidth: 100, inHeight: 1000, outWidth: 90, outHeight: 200, order: .pillow12))
         #expect(!PillowBicubic.verticalFirst(inWidth: 1000, inHeight: 100, outWidth: 200, outHeight: 90, order: .pillow13))
+        // Pillow 12's Image.resize goes vertical first only past 100:1 (tall) with a shrinking height.
+        #expect(PillowBicubic.verticalFirst(inWidth: 30, inHeight: 3001, outWidth: 28, outHeight: 2996, order: .pillow12))
+        #expect(!PillowBicubic.verticalFirst(inWidth: 30, inHeight: 3000, outWidth: 28, outHeight: 2996, order: .pillow12))
+        #expect(!PillowBicubic.verticalFirst(inWidth: 30, inHeight: 3001, outWidth: 28, outHeight: 3024, order: .pillow12))
         // The two orders give different pixels on such a resize.
         let img = Self.noise(100, 1000, seed: 7)
         let a = PillowBicubic.resize(img, width: 90, height: 200, order: .pillow13)

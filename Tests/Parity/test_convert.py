@@ -289,3 +289,100 @@ def test_dtypes(inputs, tmp_path, reference_run):
                 np.testing.assert_allclose(json.loads(meta["std"]), std, rtol=1e-7)
                 c = np.repeat(np.arange(3), got.shape[1] // 3)
                 np.testing.assert_allclose((want * std[c] + mean[c]) * 255, got.astype(np.float32), atol=0.01)
+
+
+@pytest.fixture(scope="module")
+def manifest_dir(tmp_path_factory) -> Path:
+    """Both manifest formats, with good records and every kind of bad one."""
+    root = tmp_path_factory.mktemp("manifests")
+    media = root / "media"
+    media.mkdir()
+    shutil.copy(FIXTURES / "images" / "rocket.jpg", media / "rocket.jpg")
+    shutil.copy(FIXTURES / "images" / "color.png", media / "color.png")
+    shutil.copy(FIXTURES / "videos" / "realshort.mp4", media / "clip.mp4")
+    (media / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+    outside = tmp_path_factory.mktemp("outside")
+    shutil.copy(FIXTURES / "images" / "plant.jpg", outside / "plant.jpg")
+    (root / "escape").symlink_to(outside)
+    msgs = [
+        {"id": "good-image", "messages": [{"role": "user", "content": [
+            {"type": "image", "image": "media/rocket.jpg"}, {"type": "text", "text": "Describe."}]},
+            {"role": "assistant", "content": "A rocket."}]},
+        {"id": "good-video", "messages": [{"role": "user", "content": [
+            {"type": "video", "video": "media/clip.mp4", "fps": 1.0}, {"type": "text", "text": "What happens?"}]}]},
+        {"id": "two-images", "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": [
+            {"type": "image", "image": "media/color.png"}, {"type": "text", "text": "and"},
+            {"type": "image", "image": "media/rocket.jpg", "max_pixels": 50176}]}]},
+        {"id": "escapes-dotdot", "messages": [{"role": "user", "content": [
+            {"type": "image", "image": os.path.relpath(outside / "plant.jpg", root)}]}]},
+        {"id": "escapes-symlink", "messages": [{"role": "user", "content": [{"type": "image", "image": "escape/plant.jpg"}]}]},
+        {"id": "absolute", "messages": [{"role": "user", "content": [{"type": "image", "image": str(outside / "plant.jpg")}]}]},
+        {"id": "missing", "messages": [{"role": "user", "content": [{"type": "image", "image": "media/nope.jpg"}]}]},
+        {"id": "undecodable", "messages": [{"role": "user", "content": [{"type": "image", "image": "media/broken.png"}]}]},
+    ]
+    lines = [json.dumps(m) for m in msgs] + ['{"id": "bad-json", "messages": [}', ""]
+    (root / "chat.jsonl").write_text("\n".join(lines))
+    llava = [
+        {"id": "llava-image", "conversations": [{"from": "human", "value": "<image>\nWhat is it?"},
+                                                 {"from": "gpt", "value": "A rocket."}], "images": ["media/rocket.jpg"]},
+        {"id": "llava-video", "conversations": [{"from": "human", "value": "Watch <video> closely."},
+                                                 {"from": "gpt", "value": "Movement."}], "videos": ["media/clip.mp4"]},
+        {"id": "llava-mismatch", "conversations": [{"from": "human", "value": "<image><image>"}], "images": ["media/rocket.jpg"]},
+    ]
+    (root / "llava.jsonl").write_text("\n".join(json.dumps(m) for m in llava) + "\n")
+    return root
+
+
+def test_manifests_in_both_formats(manifest_dir, tmp_path):
+    out = tmp_path / "ds"
+    p = run("convert", manifest_dir / "chat.jsonl", manifest_dir / "llava.jsonl", "--pipeline", "qwen3-vl",
+            "--output", out, "--quiet", check=False)
+    assert p.returncode == 2
+    failures = {f["key"]: f for f in map(json.loads, (out / "failures.jsonl").read_text().splitlines())}
+    assert set(failures) == {"escapes-dotdot", "escapes-symlink", "absolute", "missing", "undecodable",
+                             "chat-000009", "llava-mismatch"}
+    assert failures["escapes-dotdot"]["stage"] == "input" and "outside" in failures["escapes-dotdot"]["error"]
+    assert failures["escapes-symlink"]["stage"] == "input" and "outside" in failures["escapes-symlink"]["error"]
+    assert failures["absolute"]["stage"] == "input" and "--allow-root" in failures["absolute"]["error"]
+    assert failures["missing"]["stage"] == "input" and "no such file" in failures["missing"]["error"]
+    assert failures["undecodable"]["stage"] == "decode" and "broken.png" in failures["undecodable"]["error"]
+    assert failures["chat-000009"]["stage"] == "input" and "chat.jsonl:9" in failures["chat-000009"]["path"]
+    assert failures["llava-mismatch"]["stage"] == "input"
+    recs = {r["key"]: r for r in records(out)}
+    assert set(recs) == {"good-image", "good-video", "two-images", "llava-image", "llava-video"}
+    # The text is the chat template with each placeholder expanded from the sample's own grids,
+    # exactly as `mmprep render-text` (parity-tested against transformers) renders it.
+    for key, r in recs.items():
+        grids = {"images": [{"tokens": (g[0] * g[1] * g[2]) // 4} for g in (i["grid_thw"] for i in r["images"])],
+                 "videos": [{"tokens_per_group": (v["grid_thw"][1] * v["grid_thw"][2]) // 4,
+                             "timestamps": [], "frame_indices": v["frame_indices"]} for v in r["videos"]]}
+        assert r["text"].count("<|image_pad|>") == sum(g["tokens"] for g in grids["images"])
+        assert r["text"].count("<|video_pad|>") == sum(
+            v["grid_thw"][0] * v["grid_thw"][1] * v["grid_thw"][2] // 4 for v in r["videos"])
+        # Qwen3: one "<t seconds>" stamp per temporal group.
+        assert r["text"].count(" seconds>") == sum(v["grid_thw"][0] for v in r["videos"])
+    assert "Be brief." in recs["two-images"]["text"] and recs["two-images"]["images"][1]["grid_thw"][1] <= 14
+    assert recs["llava-video"]["text"].startswith("<|im_start|>user\nWatch <|vision_start|><0.")
+    # Granting the outside folder lets the absolute path through.
+    out2 = tmp_path / "granted"
+    run("convert", manifest_dir / "chat.jsonl", "--pipeline", "qwen3-vl", "--output", out2, "--quiet",
+        "--allow-root", str(next(manifest_dir.parent.glob("outside*"))), "--max-failures", "10")
+    keys = {r["key"] for r in records(out2)}
+    assert "absolute" in keys and "escapes-dotdot" in keys
+
+
+def test_record_text_equals_render_text(manifest_dir, tmp_path):
+    """convert's text for a record equals render-text's for the same messages and grids."""
+    out = tmp_path / "ds"
+    run("convert", manifest_dir / "chat.jsonl", "--pipeline", "qwen2.5-vl", "--output", out, "--quiet",
+        "--max-failures", "100")
+    for r in records(out):
+        messages = tmp_path / f"{r['key']}.json"
+        messages.write_text(json.dumps({"messages": r["messages"]}))
+        grids = tmp_path / f"{r['key']}.grids.json"
+        grids.write_text(json.dumps({
+            "images": [{"tokens": (g[0] * g[1] * g[2]) // 4} for g in (i["grid_thw"] for i in r["images"])],
+            "videos": [{"tokens_per_group": (v["grid_thw"][1] * v["grid_thw"][2]) // 4,
+                        "timestamps": [0.0] * v["grid_thw"][0]} for v in r["videos"]]}))
+        p = run("render-text", "--family", "qwen2.5-vl", "--messages", messages, "--grids", grids)
+        assert p.stdout == r["text"], r["key"]
