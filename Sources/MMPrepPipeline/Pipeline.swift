@@ -30,7 +30,7 @@ public struct ImageSettings: Sendable, Equatable {
     public var temporalPatchSize: Int
     public var mean: [Double]
     public var std: [Double]
-    public var resample: PillowBicubic.PassOrder
+    public var resample: ResampleMode
     /// Apply the EXIF orientation (transformers' `load_image` does).
     public var exifOrientation: Bool
     /// Largest decoded width*height accepted.
@@ -59,7 +59,7 @@ public struct VideoSettings: Sendable, Equatable {
     public var maxPixels: Int
     /// qwen_vl_utils' total pixel budget shared by the frames.
     public var totalPixels: Double
-    public var resample: PillowBicubic.PassOrder
+    public var resample: ResampleMode
     /// Decoder threads (0: FFmpeg chooses).
     public var threads: Int
     /// Largest frame width*height accepted.

@@ -21,7 +21,7 @@ enum PipelineSchema {
         int("image.temporal_patch_size", min: 1, \.image.temporalPatchSize),
         triple("image.mean", \.image.mean, positive: false),
         triple("image.std", \.image.std, positive: true),
-        choice("image.resample", \.image.resample),
+        choice("image.resample", \.image.resample, allowed: ResampleMode.imageModes),
         bool("image.exif_orientation", \.image.exifOrientation),
         int("image.max_decode_pixels", min: 1, \.image.maxDecodePixels),
         choice("image.gif", \.image.gif),
@@ -36,7 +36,7 @@ enum PipelineSchema {
         int("video.min_pixels", min: 1, \.video.minPixels),
         int("video.max_pixels", min: 1, \.video.maxPixels),
         double("video.total_pixels", positive: true, \.video.totalPixels),
-        choice("video.resample", \.video.resample),
+        choice("video.resample", \.video.resample, allowed: ResampleMode.videoModes),
         int("video.threads", min: 0, \.video.threads),
         int("video.max_decode_pixels", min: 1, \.video.maxDecodePixels),
         double("video.max_duration", positive: true, \.video.maxDuration),
@@ -113,11 +113,11 @@ enum PipelineSchema {
     }
 
     static func choice<E: RawRepresentable & CaseIterable & Sendable>(
-        _ path: String, _ kp: WritableKeyPath<Pipeline, E> & Sendable
+        _ path: String, _ kp: WritableKeyPath<Pipeline, E> & Sendable, allowed: [E]? = nil
     ) -> PipelineField where E.RawValue == String {
-        let names = E.allCases.map(\.rawValue)
+        let names = (allowed ?? Array(E.allCases)).map(\.rawValue)
         return PipelineField(path: path, expected: "one of " + names.joined(separator: ", "), apply: { p, node in
-            guard let s = scalar(node), let v = E(rawValue: s) else {
+            guard let s = scalar(node), let v = E(rawValue: s), names.contains(s) else {
                 return "expected one of " + names.joined(separator: ", ")
             }
             p[keyPath: kp] = v

@@ -16,11 +16,11 @@ public enum Presets {
                 name: family.rawValue, family: family,
                 image: ImageSettings(minPixels: 65536, maxPixels: 16_777_216, patchSize: 16, mergeSize: 2,
                                      temporalPatchSize: 2, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5],
-                                     resample: .pillow13, exifOrientation: true, maxDecodePixels: 178_956_970,
+                                     resample: .pillow, exifOrientation: true, maxDecodePixels: 178_956_970,
                                      gif: .image),
                 video: VideoSettings(sampling: .qwen3, fps: 2, frames: nil, minFrames: 4, maxFrames: 768,
                                      start: nil, end: nil, sizing: .qwen3, minPixels: 4096, maxPixels: 25_165_824,
-                                     totalPixels: 0.9 * 128_000 * Double(f * f), resample: .pillow13, threads: 0,
+                                     totalPixels: 0.9 * 128_000 * Double(f * f), resample: .torchUInt8, threads: 0,
                                      maxDecodePixels: 8192 * 8192, maxDuration: 24 * 3600),
                 output: OutputSettings(), text: TextSettings())
         }
@@ -29,12 +29,12 @@ public enum Presets {
             name: family.rawValue, family: family,
             image: ImageSettings(minPixels: 3136, maxPixels: 12_845_056, patchSize: 14, mergeSize: 2,
                                  temporalPatchSize: 2, mean: Normalization.openAICLIP.mean,
-                                 std: Normalization.openAICLIP.std, resample: .pillow13, exifOrientation: true,
+                                 std: Normalization.openAICLIP.std, resample: .pillow, exifOrientation: true,
                                  maxDecodePixels: 178_956_970, gif: .image),
             video: VideoSettings(sampling: .smartNFrames, fps: 2, frames: nil, minFrames: 4, maxFrames: 768,
                                  start: nil, end: nil, sizing: .qwenVLUtils, minPixels: 128 * f * f,
                                  maxPixels: 768 * f * f, totalPixels: 0.9 * 128_000 * Double(f * f),
-                                 resample: .pillow13, threads: 0, maxDecodePixels: 8192 * 8192,
+                                 resample: .torchFloat, threads: 0, maxDecodePixels: 8192 * 8192,
                                  maxDuration: 24 * 3600),
             output: OutputSettings(), text: TextSettings())
     }

@@ -18,7 +18,8 @@ public struct Normalization: Sendable, Equatable {
         /// transformers' NumPy path: `x = float32(float64(v) * (1/255))`, then
         /// `(x - float32(mean)) / float32(std)` in float32.
         case rescaleThenNormalize
-        /// The torchvision backend's fused form `(v - 255*mean) / (255*std)` in float32.
+        /// The torch backends' fused form: `m = float32(mean) * float32(255)`,
+        /// `s = float32(std) * float32(255)`, `(float32(v) - m) / s`, all in float32.
         case fused
     }
 
@@ -33,7 +34,7 @@ public struct Normalization: Sendable, Equatable {
                     let x = Float(Double(v) * (1.0 / 255.0))
                     table[c * 256 + v] = (x - m) / s
                 case .fused:
-                    let m255 = Float(mean[c] * 255.0), s255 = Float(std[c] * 255.0)
+                    let m255 = Float(mean[c]) * Float(255), s255 = Float(std[c]) * Float(255)
                     table[c * 256 + v] = (Float(v) - m255) / s255
                 }
             }

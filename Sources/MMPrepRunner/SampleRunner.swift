@@ -37,8 +37,10 @@ public struct SampleRunner: Sendable {
         return limits
     }
 
-    var patchifier: Patchifier {
-        Patchifier(layout: pipeline.layout, normalization: pipeline.normalization, dtype: pipeline.output.dtype)
+    /// Normalises with the arithmetic of the reference the resize mode reproduces.
+    func patchifier(_ mode: ResampleMode) -> Patchifier {
+        Patchifier(layout: pipeline.layout, normalization: pipeline.normalization, arithmetic: mode.arithmetic,
+                   dtype: pipeline.output.dtype)
     }
 
     // MARK: images
@@ -55,9 +57,9 @@ public struct SampleRunner: Sendable {
     public func preprocessImage(path: String) throws -> MediaResult {
         let decoded = try imageDecoder.decode(path: path)
         let (rh, rw) = try imageSize(height: decoded.image.height, width: decoded.image.width, file: path)
-        let resized = PillowBicubic.resize(decoded.image, width: rw, height: rh, order: pipeline.image.resample)
+        let resized = pipeline.image.resample.resize(decoded.image, width: rw, height: rh)
         let frames = Array(repeating: resized, count: pipeline.layout.temporalPatchSize)
-        let patches = patchifier.patchify(frames)
+        let patches = patchifier(pipeline.image.resample).patchify(frames)
         let m = pipeline.layout.mergeSize
         logger.debug("image preprocessed", metadata: ["file": "\(path)", "size": "\(rw)x\(rh)"])
         return MediaResult(kind: .image, patches: patches, resizedHeight: rh, resizedWidth: rw,
@@ -118,11 +120,10 @@ public struct SampleRunner: Sendable {
         var resized: [Int: RGBImage] = [:]
         let reader = VideoFrameReader(path: path, info: info, threads: pipeline.video.threads, limits: videoLimits)
         try reader.decode(indices: plan.indices) { index, frame in
-            resized[index] = PillowBicubic.resize(frame, width: size.width, height: size.height,
-                                                  order: pipeline.video.resample)
+            resized[index] = pipeline.video.resample.resize(frame, width: size.width, height: size.height)
         }
         let frames = plan.paddedIndices.map { resized[$0]! }
-        let patches = patchifier.patchify(frames)
+        let patches = patchifier(pipeline.video.resample).patchify(frames)
         let m = pipeline.layout.mergeSize
         for w in warnings { logger.warning("\(w)", metadata: ["file": "\(path)"]) }
         return MediaResult(kind: .video, patches: patches, resizedHeight: size.height, resizedWidth: size.width,

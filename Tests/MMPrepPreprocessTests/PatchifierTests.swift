@@ -37,6 +37,22 @@ struct PatchifierTests {
         }
     }
 
+    @Test func fusedNormalisationFollowsTorchOrder() {
+        let n = Normalization.openAICLIP
+        let table = n.lookupTable(.fused)
+        for c in 0..<3 {
+            let m = Float(n.mean[c]) * Float(255), s = Float(n.std[c]) * Float(255)
+            for v in 0..<256 {
+                #expect(table[c * 256 + v].bitPattern == ((Float(v) - m) / s).bitPattern)
+                // Within 2.4e-7 of the NumPy order, as the reference note says.
+                #expect(abs(table[c * 256 + v] - n.lookupTable()[c * 256 + v]) <= 2.4e-7)
+            }
+        }
+        // float32(mean) * float32(255) is not float32(mean * 255) for CLIP: the order matters.
+        #expect((0..<3).contains { Float(n.mean[$0]) * Float(255) != Float(n.mean[$0] * 255) }
+                || (0..<3).contains { Float(n.std[$0]) * Float(255) != Float(n.std[$0] * 255) })
+    }
+
     @Test func halfPrecisionRoundsToNearestEven() {
         // 1 + 2^-8 is exactly between two bfloat16 values: ties go to the even one (1.0).
         #expect(TensorDType.bfloat16Bits(1 + 1.0 / 256) == 0x3F80)
