@@ -48,7 +48,7 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
 
-        .testTarget(name: "MMPrepPreprocessTests", dependencies: ["MMPrepPreprocess", "MMPrepCore"]),
+        .testTarget(name: "MMPrepPreprocessTests", dependencies: ["MMPrepPreprocess", "MMPrepCore", "MMPrepShards"]),
         .testTarget(name: "MMPrepPipelineTests", dependencies: ["MMPrepPipeline"]),
         .testTarget(name: "MMPrepDecodeTests", dependencies: ["MMPrepDecode", "MMPrepCore"]),
         .testTarget(name: "MMPrepShardsTests", dependencies: ["MMPrepShards"]),

@@ -6,25 +6,34 @@ import Darwin
 
 /// Reads whole files with plain POSIX calls, refusing anything that is not a regular file.
 enum FileBytes {
-    static func read(_ path: String, maxBytes: Int) throws(DecodeError) -> [UInt8] {
+    /// Opens a path that must be a non-empty regular file (no symlink at the last component);
+    /// returns the descriptor and its size.
+    static func openRegular(_ path: String) throws(DecodeError) -> (fd: Int32, size: Int) {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else {
             throw DecodeError(file: path, reason: .io, call: "open", message: String(cString: strerror(errno)),
                               code: errno)
         }
-        defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
-            throw DecodeError(file: path, reason: .io, call: "fstat", message: String(cString: strerror(errno)),
-                              code: errno)
+            let e = errno
+            close(fd)
+            throw DecodeError(file: path, reason: .io, call: "fstat", message: String(cString: strerror(e)), code: e)
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
             throw DecodeError(file: path, reason: .unsupportedFormat, call: "fstat", message: "not a regular file")
         }
-        let size = Int(st.st_size)
-        guard size > 0 else {
+        guard st.st_size > 0 else {
+            close(fd)
             throw DecodeError(file: path, reason: .corrupt, call: "fstat", message: "the file is empty")
         }
+        return (fd, Int(st.st_size))
+    }
+
+    static func read(_ path: String, maxBytes: Int) throws(DecodeError) -> [UInt8] {
+        let (fd, size) = try openRegular(path)
+        defer { close(fd) }
         guard size <= maxBytes else {
             throw DecodeError(file: path, reason: .limitExceeded, call: "fstat",
                               message: "the file has \(size) bytes, above the limit of \(maxBytes)")
@@ -49,23 +58,8 @@ enum FileBytes {
 
     /// The first `count` bytes of a file (fewer if it is shorter).
     static func head(_ path: String, count: Int) throws(DecodeError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else {
-            throw DecodeError(file: path, reason: .io, call: "open", message: String(cString: strerror(errno)),
-                              code: errno)
-        }
+        let (fd, _) = try openRegular(path)
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            throw DecodeError(file: path, reason: .io, call: "fstat", message: String(cString: strerror(errno)),
-                              code: errno)
-        }
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
-            throw DecodeError(file: path, reason: .unsupportedFormat, call: "fstat", message: "not a regular file")
-        }
-        guard st.st_size > 0 else {
-            throw DecodeError(file: path, reason: .corrupt, call: "fstat", message: "the file is empty")
-        }
         var bytes = [UInt8](repeating: 0, count: count)
         let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, count) }
         guard n >= 0 else {

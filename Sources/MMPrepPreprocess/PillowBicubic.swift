@@ -16,15 +16,6 @@ public enum PillowBicubic {
 
     static let precisionBits = 22
 
-    /// Fixed-point coefficients for one axis.
-    struct Coefficients {
-        var ksize: Int
-        /// For each output index: first source index and number of taps.
-        var bounds: [(min: Int, count: Int)]
-        /// `outSize * ksize` quantised weights.
-        var weights: [Int32]
-    }
-
     @inline(__always)
     static func cubic(_ xIn: Double) -> Double {
         let a = -0.5
@@ -34,7 +25,7 @@ public enum PillowBicubic {
         return 0.0
     }
 
-    static func coefficients(inSize: Int, outSize: Int) -> Coefficients {
+    static func coefficients(inSize: Int, outSize: Int) -> FixedPointCoefficients {
         let scale = Double(inSize) / Double(outSize)
         let filterscale = max(scale, 1.0)
         let support = 2.0 * filterscale
@@ -64,14 +55,7 @@ public enum PillowBicubic {
             }
             bounds[xx] = (xmin, xmax)
         }
-        return Coefficients(ksize: ksize, bounds: bounds, weights: weights)
-    }
-
-    @inline(__always)
-    static func clip8(_ v: Int32) -> UInt8 {
-        if v >= (1 << precisionBits) << 8 { return 255 }
-        if v <= 0 { return 0 }
-        return UInt8(truncatingIfNeeded: v >> Int32(precisionBits))
+        return FixedPointCoefficients(ksize: ksize, bounds: bounds, weights: weights, precision: precisionBits)
     }
 
     /// Whether the vertical pass runs first for this resize.
@@ -98,65 +82,10 @@ public enum PillowBicubic {
     }
 
     static func horizontal(_ image: RGBImage, outWidth: Int) -> RGBImage {
-        let c = coefficients(inSize: image.width, outSize: outWidth)
-        let h = image.height, inW = image.width
-        var out = [UInt8](repeating: 0, count: outWidth * h * 3)
-        let half = Int32(1 << (precisionBits - 1))
-        image.pixels.withUnsafeBufferPointer { src in
-            c.weights.withUnsafeBufferPointer { wts in
-                out.withUnsafeMutableBufferPointer { dst in
-                    for y in 0..<h {
-                        let row = src.baseAddress! + y * inW * 3
-                        let orow = dst.baseAddress! + y * outWidth * 3
-                        for xx in 0..<outWidth {
-                            let (xmin, count) = c.bounds[xx]
-                            let k = wts.baseAddress! + xx * c.ksize
-                            var s0 = half, s1 = half, s2 = half
-                            var p = row + xmin * 3
-                            for x in 0..<count {
-                                let w = k[x]
-                                s0 &+= Int32(p[0]) &* w
-                                s1 &+= Int32(p[1]) &* w
-                                s2 &+= Int32(p[2]) &* w
-                                p += 3
-                            }
-                            orow[xx * 3] = clip8(s0)
-                            orow[xx * 3 + 1] = clip8(s1)
-                            orow[xx * 3 + 2] = clip8(s2)
-                        }
-                    }
-                }
-            }
-        }
-        return RGBImage(width: outWidth, height: h, pixels: out)
+        FixedPointResampler.horizontal(image, outWidth: outWidth, coefficients(inSize: image.width, outSize: outWidth))
     }
 
     static func vertical(_ image: RGBImage, outHeight: Int) -> RGBImage {
-        let c = coefficients(inSize: image.height, outSize: outHeight)
-        let rowBytes = image.width * 3
-        var out = [UInt8](repeating: 0, count: rowBytes * outHeight)
-        let half = Int32(1 << (precisionBits - 1))
-        var acc = [Int32](repeating: 0, count: rowBytes)
-        image.pixels.withUnsafeBufferPointer { src in
-            c.weights.withUnsafeBufferPointer { wts in
-                out.withUnsafeMutableBufferPointer { dst in
-                    acc.withUnsafeMutableBufferPointer { sum in
-                        for yy in 0..<outHeight {
-                            let (ymin, count) = c.bounds[yy]
-                            let k = wts.baseAddress! + yy * c.ksize
-                            for i in 0..<rowBytes { sum[i] = half }
-                            for y in 0..<count {
-                                let w = k[y]
-                                let row = src.baseAddress! + (ymin + y) * rowBytes
-                                for i in 0..<rowBytes { sum[i] &+= Int32(row[i]) &* w }
-                            }
-                            let orow = dst.baseAddress! + yy * rowBytes
-                            for i in 0..<rowBytes { orow[i] = clip8(sum[i]) }
-                        }
-                    }
-                }
-            }
-        }
-        return RGBImage(width: image.width, height: outHeight, pixels: out)
+        FixedPointResampler.vertical(image, outHeight: outHeight, coefficients(inSize: image.height, outSize: outHeight))
     }
 }

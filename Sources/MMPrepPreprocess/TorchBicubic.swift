@@ -58,20 +58,9 @@ public enum TorchBicubic {
 
     // MARK: - uint8 kernel
 
-    /// Fixed-point coefficients for one axis of the uint8 kernel.
-    struct IntCoefficients {
-        var ksize: Int
-        /// For each output index: first source index and number of taps.
-        var bounds: [(min: Int, count: Int)]
-        /// `outSize * ksize` int16 weights (widened).
-        var weights: [Int32]
-        /// Fractional bits of the weights.
-        var precision: Int
-    }
-
     /// `HelperInterpBase::_compute_index_ranges_int16_weights` over
     /// `_compute_indices_min_size_weights_aa<double>`.
-    static func intCoefficients(inSize: Int, outSize: Int) -> IntCoefficients {
+    static func intCoefficients(inSize: Int, outSize: Int) -> FixedPointCoefficients {
         let scale = Double(inSize) / Double(outSize)          // area_pixel_compute_scale<double>
         let support = scale >= 1 ? 2.0 * scale : 2.0          // (interp_size * 0.5) * scale
         let ksize = Int(support.rounded(.up)) * 2 + 1
@@ -111,14 +100,7 @@ public enum TorchBicubic {
             let q = v < 0 ? Int32(-0.5 + v) : Int32(0.5 + v)
             return Int32(Int16(truncatingIfNeeded: q))
         }
-        return IntCoefficients(ksize: ksize, bounds: bounds, weights: weights, precision: precision)
-    }
-
-    @inline(__always)
-    static func clampByte(_ v: Int32, _ precision: Int32) -> UInt8 {
-        // srai, then packs_epi32 / packus_epi16 saturation: clamp to 0...255.
-        let s = v >> precision
-        return s <= 0 ? 0 : (s >= 255 ? 255 : UInt8(truncatingIfNeeded: s))
+        return FixedPointCoefficients(ksize: ksize, bounds: bounds, weights: weights, precision: precision)
     }
 
     /// `F.interpolate(x_uint8, size, mode="bicubic", antialias=True, align_corners=False)` on CPU,
@@ -133,70 +115,11 @@ public enum TorchBicubic {
     }
 
     static func horizontalUInt8(_ image: RGBImage, outWidth: Int) -> RGBImage {
-        let c = intCoefficients(inSize: image.width, outSize: outWidth)
-        let h = image.height, inW = image.width
-        let precision = Int32(c.precision)
-        let half = Int32(1) << (precision - 1)
-        var out = [UInt8](repeating: 0, count: outWidth * h * 3)
-        image.pixels.withUnsafeBufferPointer { src in
-            c.weights.withUnsafeBufferPointer { wts in
-                c.bounds.withUnsafeBufferPointer { bounds in
-                    out.withUnsafeMutableBufferPointer { dst in
-                        for y in 0..<h {
-                            let row = src.baseAddress! + y * inW * 3
-                            let orow = dst.baseAddress! + y * outWidth * 3
-                            for xx in 0..<outWidth {
-                                let (xmin, count) = bounds[xx]
-                                let k = wts.baseAddress! + xx * c.ksize
-                                var s0 = half, s1 = half, s2 = half
-                                var p = row + xmin * 3
-                                for x in 0..<count {
-                                    let w = k[x]
-                                    s0 &+= Int32(p[0]) &* w
-                                    s1 &+= Int32(p[1]) &* w
-                                    s2 &+= Int32(p[2]) &* w
-                                    p += 3
-                                }
-                                orow[xx * 3] = clampByte(s0, precision)
-                                orow[xx * 3 + 1] = clampByte(s1, precision)
-                                orow[xx * 3 + 2] = clampByte(s2, precision)
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return RGBImage(width: outWidth, height: h, pixels: out)
+        FixedPointResampler.horizontal(image, outWidth: outWidth, intCoefficients(inSize: image.width, outSize: outWidth))
     }
 
     static func verticalUInt8(_ image: RGBImage, outHeight: Int) -> RGBImage {
-        let c = intCoefficients(inSize: image.height, outSize: outHeight)
-        let rowBytes = image.width * 3
-        let precision = Int32(c.precision)
-        let half = Int32(1) << (precision - 1)
-        var out = [UInt8](repeating: 0, count: rowBytes * outHeight)
-        var acc = [Int32](repeating: 0, count: rowBytes)
-        image.pixels.withUnsafeBufferPointer { src in
-            c.weights.withUnsafeBufferPointer { wts in
-                out.withUnsafeMutableBufferPointer { dst in
-                    acc.withUnsafeMutableBufferPointer { sum in
-                        for yy in 0..<outHeight {
-                            let (ymin, count) = c.bounds[yy]
-                            let k = wts.baseAddress! + yy * c.ksize
-                            for i in 0..<rowBytes { sum[i] = half }
-                            for y in 0..<count {
-                                let w = k[y]
-                                let row = src.baseAddress! + (ymin + y) * rowBytes
-                                for i in 0..<rowBytes { sum[i] &+= Int32(row[i]) &* w }
-                            }
-                            let orow = dst.baseAddress! + yy * rowBytes
-                            for i in 0..<rowBytes { orow[i] = clampByte(sum[i], precision) }
-                        }
-                    }
-                }
-            }
-        }
-        return RGBImage(width: image.width, height: outHeight, pixels: out)
+        FixedPointResampler.vertical(image, outHeight: outHeight, intCoefficients(inSize: image.height, outSize: outHeight))
     }
 
     // MARK: - float32 kernel
