@@ -19,6 +19,7 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // Shared value types (pixel buffers) that decode produces and preprocess consumes.
         .target(name: "MMPrepCore"),
@@ -36,7 +37,7 @@ let package = Package(
         // Text: JSON values, messages (Qwen / ShareGPT / caption), chat templates, placeholder expansion.
         .target(name: "MMPrepText"),
         // Tensor files (safetensors), batched shards, tar, the dataset index.
-        .target(name: "MMPrepShards"),
+        .target(name: "MMPrepShards", dependencies: ["CCrypto"]),
         // Composes one sample: decode -> preprocess -> tensors.
         .target(name: "MMPrepRunner",
                 dependencies: ["MMPrepCore", "MMPrepDecode", "MMPrepPreprocess", "MMPrepPipeline", "MMPrepShards",

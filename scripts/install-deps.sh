@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(pkg-config libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
-      libpng-dev libjpeg62-turbo-dev libwebp-dev ffmpeg python3-venv)
+      libpng-dev libjpeg62-turbo-dev libwebp-dev libssl-dev ffmpeg python3-venv)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 
 public struct FileWriteError: Error, Sendable, CustomStringConvertible {
     public let file: String
@@ -31,6 +32,11 @@ public enum AtomicFile {
         if fsync(fd) != 0 { let e = error(tmp, "fsync"); close(fd); unlink(tmp); throw e }
         if close(fd) != 0 { let e = error(tmp, "close"); unlink(tmp); throw e }
         if rename(tmp, path) != 0 { let e = error(path, "rename"); unlink(tmp); throw e }
+        syncFolder(of: path)
+    }
+
+    /// fsync of the folder holding `path`, so that a rename in it is durable.
+    static func syncFolder(of path: String) {
         let dir = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         let dfd = open(dir.isEmpty ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 { _ = fsync(dfd); close(dfd) }

@@ -46,25 +46,49 @@ public struct SafetensorsError: Error, Sendable, CustomStringConvertible {
 /// dtypes, shapes, byte ranges and string metadata), then the tensor bytes. Tensors and keys
 /// are written in sorted order so that equal inputs give equal files.
 public enum SafetensorsFile {
-    public static func encode(_ tensors: [Tensor], metadata: [String: String] = [:]) -> [UInt8] {
-        let sorted = tensors.sorted { $0.name < $1.name }
+    /// A tensor's name, dtype, shape and byte count, for writing a header before the bytes.
+    public struct Layout: Sendable {
+        public var name: String
+        public var dtype: String
+        public var shape: [Int]
+        public var byteCount: Int
+
+        public init(name: String, dtype: String, shape: [Int], byteCount: Int) {
+            self.name = name
+            self.dtype = dtype
+            self.shape = shape
+            self.byteCount = byteCount
+        }
+    }
+
+    /// The 8-byte length and the JSON header (padded to 8 bytes) for tensors whose bytes
+    /// follow in the order given, which must be sorted by name.
+    public static func header(_ layouts: [Layout], metadata: [String: String] = [:]) -> [UInt8] {
+        precondition(layouts.map(\.name) == layouts.map(\.name).sorted(), "tensors must be in name order")
         var offset = 0
         var entries: [String] = []
         if !metadata.isEmpty {
             let items = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
             entries.append("\"__metadata__\":{" + items.joined(separator: ",") + "}")
         }
-        for t in sorted {
-            let end = offset + t.bytes.count
+        for t in layouts {
+            let end = offset + t.byteCount
             entries.append("\(jsonString(t.name)):{\"dtype\":\"\(t.dtype)\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
-        var header = Array(("{" + entries.joined(separator: ",") + "}").utf8)
-        while header.count % 8 != 0 { header.append(0x20) }
+        var json = Array(("{" + entries.joined(separator: ",") + "}").utf8)
+        while json.count % 8 != 0 { json.append(0x20) }
         var out = [UInt8]()
-        out.reserveCapacity(8 + header.count + offset)
-        withUnsafeBytes(of: UInt64(header.count).littleEndian) { out += $0 }
-        out += header
+        out.reserveCapacity(8 + json.count)
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { out += $0 }
+        return out + json
+    }
+
+    public static func encode(_ tensors: [Tensor], metadata: [String: String] = [:]) -> [UInt8] {
+        let sorted = tensors.sorted { $0.name < $1.name }
+        var out = header(sorted.map { Layout(name: $0.name, dtype: $0.dtype, shape: $0.shape, byteCount: $0.bytes.count) },
+                         metadata: metadata)
+        out.reserveCapacity(out.count + sorted.reduce(0) { $0 + $1.bytes.count })
         for t in sorted { out += t.bytes }
         return out
     }

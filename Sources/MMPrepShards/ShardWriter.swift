@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 
 /// How shards are cut and what they say about themselves.
@@ -66,13 +69,34 @@ public struct CommittedShard: Sendable, Equatable {
 }
 
 /// Packs samples, in the order given, into shards that respect the limits; a sample is never split.
+///
+/// Pixel bytes go to disk as samples arrive (scratch files beside the shard, or the tar being
+/// written), so memory holds one sample at a time whatever the shard size.
 public final class ShardWriter {
     public let directory: String
     public let settings: ShardSettings
     public private(set) var nextIndex: Int
-    private var pending: [ShardSample] = []
-    private var pendingRows = 0
-    private var pendingBytes = 0
+    private var open: OpenShard?
+
+    /// What is known of the open shard; its pixels are on disk.
+    private final class OpenShard {
+        let name: String
+        var keys: [String] = []
+        var rows = 0
+        var tensorBytes = 0
+        var imageRows = 0, videoRows = 0
+        var imageColumns = 0, videoColumns = 0
+        var imageGrids: [Int64] = [], videoGrids: [Int64] = []
+        var secondPerGrid: [Float] = []
+        var records = ""
+        /// safetensors: scratch files for the two pixel tensors.
+        var images: ScratchFile?
+        var videos: ScratchFile?
+        /// webdataset: the tar being written.
+        var tar: AtomicFileWriter?
+
+        init(name: String) { self.name = name }
+    }
 
     public init(directory: String, settings: ShardSettings, nextIndex: Int = 0) {
         self.directory = directory
@@ -80,38 +104,73 @@ public final class ShardWriter {
         self.nextIndex = nextIndex
     }
 
-    public var pendingCount: Int { pending.count }
+    public var pendingCount: Int { open?.keys.count ?? 0 }
 
     /// Adds a sample; if it would push the open shard past a limit, that shard is committed
     /// first and returned.
     public func add(_ sample: ShardSample) throws -> CommittedShard? {
         var committed: CommittedShard? = nil
-        if !pending.isEmpty && wouldOverflow(sample) {
+        if let o = open, !o.keys.isEmpty, wouldOverflow(o, sample) {
             committed = try flush()
         }
-        pending.append(sample)
-        pendingRows += sample.rows
-        pendingBytes += sample.tensorBytes
+        let o = try open ?? start()
+        open = o
+        try append(sample, to: o)
         return committed
     }
 
-    /// Whether a sample would push the open shard past a limit.
-    func wouldOverflow(_ s: ShardSample) -> Bool {
-        if let m = settings.maxRows, pendingRows + s.rows > m { return true }
-        if let m = settings.maxSamples, pending.count + 1 > m { return true }
-        if let m = settings.maxBytes, pendingBytes + s.tensorBytes > m { return true }
+    private func wouldOverflow(_ o: OpenShard, _ s: ShardSample) -> Bool {
+        if let m = settings.maxRows, o.rows + s.rows > m { return true }
+        if let m = settings.maxSamples, o.keys.count + 1 > m { return true }
+        if let m = settings.maxBytes, o.tensorBytes + s.tensorBytes > m { return true }
         return false
+    }
+
+    private func start() throws -> OpenShard {
+        let o = OpenShard(name: String(format: "shard-%06d", nextIndex))
+        if settings.format == .webdataset {
+            o.tar = try AtomicFileWriter(path: directory + "/" + o.name + ".tar")
+        } else {
+            o.images = try ScratchFile(path: directory + "/" + o.name + ".images.tmp-\(getpid())")
+            o.videos = try ScratchFile(path: directory + "/" + o.name + ".videos.tmp-\(getpid())")
+        }
+        return o
+    }
+
+    private func append(_ s: ShardSample, to o: OpenShard) throws {
+        if let tar = o.tar {
+            var metadata = commonMetadata
+            metadata["keys"] = JSONText.array([s.key])
+            try tar.write(TarWriter.entry(name: s.key + ".json", contents: Array(s.record(imageRow0: 0, videoRow0: 0).utf8)))
+            try tar.write(TarWriter.entry(name: s.key + ".safetensors",
+                                          contents: SafetensorsFile.encode(tensors(for: s), metadata: metadata)))
+        } else {
+            o.records += s.record(imageRow0: o.imageRows, videoRow0: o.videoRows) + "\n"
+            for b in s.images { try o.images!.write(b.bytes) }
+            for v in s.videos { try o.videos!.write(v.patches.bytes) }
+        }
+        for b in s.images {
+            o.imageRows += b.rows
+            o.imageColumns = b.columns
+            o.imageGrids += b.grid.map(Int64.init)
+        }
+        for v in s.videos {
+            o.videoRows += v.patches.rows
+            o.videoColumns = v.patches.columns
+            o.videoGrids += v.patches.grid.map(Int64.init)
+            o.secondPerGrid.append(Float(v.secondPerGrid ?? 0))
+        }
+        o.keys.append(s.key)
+        o.rows += s.rows
+        o.tensorBytes += s.tensorBytes
     }
 
     /// Commits the open shard, if any.
     public func flush() throws -> CommittedShard? {
-        guard !pending.isEmpty else { return nil }
-        let name = String(format: "shard-%06d", nextIndex)
-        let shard = try settings.format == .safetensors ? writeSafetensors(name) : writeTar(name)
+        guard let o = open, !o.keys.isEmpty else { return nil }
+        let shard = try settings.format == .safetensors ? commitSafetensors(o) : commitTar(o)
         nextIndex += 1
-        pending.removeAll()
-        pendingRows = 0
-        pendingBytes = 0
+        open = nil
         return shard
     }
 
@@ -126,70 +185,90 @@ public final class ShardWriter {
         ]
     }
 
-    /// The tensors of a list of samples, concatenated in order.
-    func tensors(for samples: [ShardSample]) -> [Tensor] {
+    static func bytes(_ values: [Int64]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(values.count * 8)
+        for v in values { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+        return out
+    }
+
+    static func bytes(_ values: [Float]) -> [UInt8] {
+        var out = [UInt8]()
+        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out += $0 } }
+        return out
+    }
+
+    /// The tensors of one sample (a webdataset member).
+    func tensors(for s: ShardSample) -> [Tensor] {
         var out: [Tensor] = []
-        let images = samples.flatMap(\.images)
-        if let first = images.first {
-            var bytes = [UInt8]()
-            bytes.reserveCapacity(images.reduce(0) { $0 + $1.bytes.count })
-            for b in images { bytes += b.bytes }
+        if let first = s.images.first {
             out.append(Tensor(name: "pixel_values", dtype: settings.dtype,
-                              shape: [images.reduce(0) { $0 + $1.rows }, first.columns], bytes: bytes))
-            out.append(Tensor.int64("image_grid_thw", shape: [images.count, 3], images.flatMap { $0.grid.map(Int64.init) }))
+                              shape: [s.images.reduce(0) { $0 + $1.rows }, first.columns],
+                              bytes: s.images.flatMap(\.bytes)))
+            out.append(Tensor.int64("image_grid_thw", shape: [s.images.count, 3], s.images.flatMap { $0.grid.map(Int64.init) }))
         }
-        let videos = samples.flatMap(\.videos)
-        if let first = videos.first {
-            var bytes = [UInt8]()
-            bytes.reserveCapacity(videos.reduce(0) { $0 + $1.patches.bytes.count })
-            for v in videos { bytes += v.patches.bytes }
+        if let first = s.videos.first {
             out.append(Tensor(name: "pixel_values_videos", dtype: settings.dtype,
-                              shape: [videos.reduce(0) { $0 + $1.patches.rows }, first.patches.columns], bytes: bytes))
-            out.append(Tensor.int64("video_grid_thw", shape: [videos.count, 3], videos.flatMap { $0.patches.grid.map(Int64.init) }))
+                              shape: [s.videos.reduce(0) { $0 + $1.patches.rows }, first.patches.columns],
+                              bytes: s.videos.flatMap(\.patches.bytes)))
+            out.append(Tensor.int64("video_grid_thw", shape: [s.videos.count, 3], s.videos.flatMap { $0.patches.grid.map(Int64.init) }))
             if settings.secondPerGrid {
-                var f = [UInt8]()
-                for v in videos {
-                    withUnsafeBytes(of: Float(v.secondPerGrid ?? 0).bitPattern.littleEndian) { f += $0 }
-                }
-                out.append(Tensor(name: "second_per_grid_ts", dtype: "F32", shape: [videos.count], bytes: f))
+                out.append(Tensor(name: "second_per_grid_ts", dtype: "F32", shape: [s.videos.count],
+                                  bytes: Self.bytes(s.videos.map { Float($0.secondPerGrid ?? 0) })))
             }
         }
         return out
     }
 
-    func writeSafetensors(_ name: String) throws -> CommittedShard {
-        var metadata = commonMetadata
-        metadata["samples"] = String(pending.count)
-        metadata["keys"] = JSONText.array(pending.map(\.key))
-        let file = SafetensorsFile.encode(tensors(for: pending), metadata: metadata)
-        var lines = ""
-        var imageRow = 0, videoRow = 0
-        for s in pending {
-            lines += s.record(imageRow0: imageRow, videoRow0: videoRow) + "\n"
-            imageRow += s.images.reduce(0) { $0 + $1.rows }
-            videoRow += s.videos.reduce(0) { $0 + $1.patches.rows }
+    private func commitSafetensors(_ o: OpenShard) throws -> CommittedShard {
+        // Tensors in name order: image_grid_thw, pixel_values, pixel_values_videos,
+        // second_per_grid_ts, video_grid_thw.
+        enum Part { case bytes([UInt8]), scratch(ScratchFile) }
+        var layout: [(SafetensorsFile.Layout, Part)] = []
+        let images = o.imageGrids.count / 3, videos = o.videoGrids.count / 3
+        if images > 0 {
+            layout.append((.init(name: "image_grid_thw", dtype: "I64", shape: [images, 3], byteCount: images * 24),
+                           .bytes(Self.bytes(o.imageGrids))))
+            layout.append((.init(name: "pixel_values", dtype: settings.dtype, shape: [o.imageRows, o.imageColumns],
+                                 byteCount: o.images!.size), .scratch(o.images!)))
         }
-        let records = Array(lines.utf8)
+        if videos > 0 {
+            layout.append((.init(name: "pixel_values_videos", dtype: settings.dtype, shape: [o.videoRows, o.videoColumns],
+                                 byteCount: o.videos!.size), .scratch(o.videos!)))
+            if settings.secondPerGrid {
+                layout.append((.init(name: "second_per_grid_ts", dtype: "F32", shape: [videos], byteCount: videos * 4),
+                               .bytes(Self.bytes(o.secondPerGrid))))
+            }
+            layout.append((.init(name: "video_grid_thw", dtype: "I64", shape: [videos, 3], byteCount: videos * 24),
+                           .bytes(Self.bytes(o.videoGrids))))
+        }
+        var metadata = commonMetadata
+        metadata["samples"] = String(o.keys.count)
+        metadata["keys"] = JSONText.array(o.keys)
+        let records = Array(o.records.utf8)
         // Records first: a shard's tensors under their final name always have their records.
-        try AtomicFile.write(records, to: directory + "/" + name + ".jsonl")
-        try AtomicFile.write(file, to: directory + "/" + name + ".safetensors")
-        return CommittedShard(name: name + ".safetensors", samples: pending.count, rows: pendingRows, bytes: file.count,
-                              sha256: SHA256.hex(file), records: name + ".jsonl", recordsSHA256: SHA256.hex(records),
-                              keys: pending.map(\.key))
+        try AtomicFile.write(records, to: directory + "/" + o.name + ".jsonl")
+        let file = try AtomicFileWriter(path: directory + "/" + o.name + ".safetensors")
+        try file.write(SafetensorsFile.header(layout.map(\.0), metadata: metadata))
+        for (_, part) in layout {
+            switch part {
+            case .bytes(let b): try file.write(b)
+            case .scratch(let f): try file.append(contentsOf: f.path)
+            }
+        }
+        let sha = try file.commit()
+        o.images?.remove()
+        o.videos?.remove()
+        return CommittedShard(name: o.name + ".safetensors", samples: o.keys.count, rows: o.rows,
+                              bytes: file.bytesWritten, sha256: sha, records: o.name + ".jsonl",
+                              recordsSHA256: SHA256.hex(records), keys: o.keys)
     }
 
-    func writeTar(_ name: String) throws -> CommittedShard {
-        var tar = TarWriter()
-        for s in pending {
-            var metadata = commonMetadata
-            metadata["keys"] = JSONText.array([s.key])
-            let st = SafetensorsFile.encode(tensors(for: [s]), metadata: metadata)
-            tar.add(name: s.key + ".json", contents: Array(s.record(imageRow0: 0, videoRow0: 0).utf8))
-            tar.add(name: s.key + ".safetensors", contents: st)
-        }
-        let bytes = tar.finish()
-        try AtomicFile.write(bytes, to: directory + "/" + name + ".tar")
-        return CommittedShard(name: name + ".tar", samples: pending.count, rows: pendingRows, bytes: bytes.count,
-                              sha256: SHA256.hex(bytes), records: nil, recordsSHA256: nil, keys: pending.map(\.key))
+    private func commitTar(_ o: OpenShard) throws -> CommittedShard {
+        let tar = o.tar!
+        try tar.write(TarWriter.trailer)
+        let sha = try tar.commit()
+        return CommittedShard(name: o.name + ".tar", samples: o.keys.count, rows: o.rows, bytes: tar.bytesWritten,
+                              sha256: sha, records: nil, recordsSHA256: nil, keys: o.keys)
     }
 }

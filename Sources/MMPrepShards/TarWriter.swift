@@ -5,6 +5,16 @@ public struct TarWriter: Sendable {
 
     public init() {}
 
+    /// The bytes of one member (its headers, contents and padding).
+    public static func entry(name: String, contents: [UInt8]) -> [UInt8] {
+        var w = TarWriter()
+        w.add(name: name, contents: contents)
+        return w.bytes
+    }
+
+    /// The two zero blocks that end an archive.
+    public static let trailer = [UInt8](repeating: 0, count: 1024)
+
     public mutating func add(name: String, contents: [UInt8]) {
         let nameBytes = Array(name.utf8)
         if nameBytes.count > 100 {
@@ -19,7 +29,7 @@ public struct TarWriter: Sendable {
 
     /// Ends the archive with two zero blocks.
     public mutating func finish() -> [UInt8] {
-        bytes += [UInt8](repeating: 0, count: 1024)
+        bytes += Self.trailer
         return bytes
     }
 

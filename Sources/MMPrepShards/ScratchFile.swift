@@ -1,0 +1,40 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A temporary file that is appended to and later copied or removed (never fsynced: its
+/// contents only matter until the shard that uses them is committed).
+final class ScratchFile {
+    let path: String
+    private var fd: Int32
+    private(set) var size = 0
+
+    init(path: String) throws(FileWriteError) {
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw AtomicFile.error(path, "open") }
+    }
+
+    deinit { remove() }
+
+    func write(_ bytes: [UInt8]) throws(FileWriteError) {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, bytes.count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw AtomicFile.error(path, "write")
+            }
+            done += n
+        }
+        size += bytes.count
+    }
+
+    func remove() {
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+            unlink(path)
+        }
+    }
+}
