@@ -1,4 +1,5 @@
 import Foundation
+import MMPrepCore
 import MMPrepDecode
 import Testing
 
@@ -35,5 +36,23 @@ struct VideoProbeTests {
         #expect(throws: DecodeError.self) {
             try VideoFrameReader(path: path, info: info).decode(indices: [info.frameCount]) { _, _ in }
         }
+    }
+}
+
+struct AnimatedGIFTests {
+    /// A GIF is its first frame as an image, or all its frames as a video.
+    @Test func gifAsImageAndAsVideo() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gif-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("anim.gif").path
+        _ = try TestFiles.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=10:duration=1.2",
+                               "-y", path])
+        let image = try ImageDecoder().decode(path: path)
+        #expect(image.format == .gif && image.image.width == 64 && image.image.height == 48)
+        let info = try VideoProbe.scan(path: path)
+        #expect(info.container == "gif" && info.frameCount == 12)
+        var frames: [MMPrepCore.RGBImage] = []
+        try VideoFrameReader(path: path, info: info).decode(indices: [0, 11]) { _, f in frames.append(f) }
+        #expect(frames.count == 2 && frames[0] != frames[1])
     }
 }

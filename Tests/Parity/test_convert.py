@@ -386,3 +386,14 @@ def test_record_text_equals_render_text(manifest_dir, tmp_path):
                         "timestamps": [0.0] * v["grid_thw"][0]} for v in r["videos"]]}))
         p = run("render-text", "--family", "qwen2.5-vl", "--messages", messages, "--grids", grids)
         assert p.stdout == r["text"], r["key"]
+
+
+def test_kubernetes_indexed_job_environment_picks_the_worker_slot(inputs, tmp_path):
+    env = dict(os.environ, JOB_COMPLETION_INDEX="1", MMPREP_WORKER_COUNT="3")
+    out = tmp_path / "k8s-1"
+    p = subprocess.run([BIN, "convert", str(inputs), "--pipeline", "qwen2.5-vl", "--output", str(out), "--quiet"],
+                       env=env, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    index = json.loads((out / "index.json").read_text())
+    assert index["worker"] == {"index": 1, "count": 3}
+    assert 0 < index["counts"]["ok"] < 11
