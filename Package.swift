@@ -11,6 +11,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries, wrapped with prefixed shims for their macros.
@@ -38,6 +40,12 @@ let package = Package(
         .target(name: "MMPrepText"),
         // Tensor files (safetensors), batched shards, tar, the dataset index.
         .target(name: "MMPrepShards", dependencies: ["CCrypto"]),
+        // The watch-folder service: readiness, claims, exactly-once commits, state, notify.
+        .target(name: "MMPrepService",
+                dependencies: ["MMPrepRunner", "MMPrepPipeline", "MMPrepShards", "MMPrepDataset",
+                               .product(name: "GRDB", package: "GRDB.swift"),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                               .product(name: "Logging", package: "swift-log")]),
         // Composes one sample: decode -> preprocess -> tensors.
         .target(name: "MMPrepRunner",
                 dependencies: ["MMPrepCore", "MMPrepDecode", "MMPrepPreprocess", "MMPrepPipeline", "MMPrepShards",
@@ -55,6 +63,7 @@ let package = Package(
         .testTarget(name: "MMPrepShardsTests", dependencies: ["MMPrepShards"]),
         .testTarget(name: "MMPrepTextTests", dependencies: ["MMPrepText"]),
         .testTarget(name: "MMPrepDatasetTests", dependencies: ["MMPrepDataset"]),
+        .testTarget(name: "MMPrepServiceTests", dependencies: ["MMPrepService"]),
     ],
     swiftLanguageModes: [.v6]
 )
