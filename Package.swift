@@ -21,6 +21,7 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
+        .systemLibrary(name: "CLinux"),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // Shared value types (pixel buffers) that decode produces and preprocess consumes.
@@ -42,9 +43,10 @@ let package = Package(
         .target(name: "MMPrepShards", dependencies: ["CCrypto"]),
         // The watch-folder service: readiness, claims, exactly-once commits, state, notify.
         .target(name: "MMPrepService",
-                dependencies: ["MMPrepRunner", "MMPrepPipeline", "MMPrepShards", "MMPrepDataset",
+                dependencies: ["MMPrepRunner", "MMPrepPipeline", "MMPrepShards", "MMPrepDataset", "CLinux",
                                .product(name: "GRDB", package: "GRDB.swift"),
                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                               .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                                .product(name: "Logging", package: "swift-log")]),
         // Composes one sample: decode -> preprocess -> tensors.
         .target(name: "MMPrepRunner",
@@ -53,7 +55,8 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "mmprep",
                           dependencies: ["MMPrepRunner", "MMPrepPipeline", "MMPrepDecode", "MMPrepShards",
-                                         "MMPrepCore", "MMPrepPreprocess", "MMPrepText",
+                                         "MMPrepCore", "MMPrepPreprocess", "MMPrepText", "MMPrepService",
+                                         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
 

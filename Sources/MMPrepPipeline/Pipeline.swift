@@ -81,14 +81,49 @@ public struct OutputSettings: Sendable, Equatable {
     public var maxRows: Int?
     public var maxSamples: Int?
     public var maxBytes: Int?
+    /// `mmprep watch`: seconds after which an open shard is committed even if not full.
+    public var maxLatency: Double
 
     public init(dtype: TensorDType = .float32, format: Format = .safetensors, maxRows: Int? = 262_144,
-                maxSamples: Int? = 1024, maxBytes: Int? = 1 << 30) {
+                maxSamples: Int? = 1024, maxBytes: Int? = 1 << 30, maxLatency: Double = 60) {
         self.dtype = dtype
         self.format = format
         self.maxRows = maxRows
         self.maxSamples = maxSamples
         self.maxBytes = maxBytes
+        self.maxLatency = maxLatency
+    }
+}
+
+/// Watch-folder settings (`mmprep watch`).
+public struct WatchSettings: Sendable, Equatable {
+    public enum Mode: String, Sendable, CaseIterable {
+        /// inotify where it works, polling on network filesystems or when watches run out.
+        case auto
+        case inotify
+        case poll
+    }
+
+    /// Seconds a file must keep its size, mtime and inode before it counts.
+    public var settle: Double
+    /// Seconds between scans (the fallback timer, and the polling period).
+    public var pollInterval: Double
+    public var mode: Mode
+    /// Bytes that must stay free on the output filesystem; intake pauses below.
+    public var diskReserve: Int
+    /// Move processed inputs to done/ instead of removing them.
+    public var keepInputs: Bool
+    /// Seconds a media file waits for its same-stem .txt/.json sidecar before going without.
+    public var sidecarWait: Double
+
+    public init(settle: Double = 5, pollInterval: Double = 2, mode: Mode = .auto, diskReserve: Int = 1 << 30,
+                keepInputs: Bool = false, sidecarWait: Double = 30) {
+        self.settle = settle
+        self.pollInterval = pollInterval
+        self.mode = mode
+        self.diskReserve = diskReserve
+        self.keepInputs = keepInputs
+        self.sidecarWait = sidecarWait
     }
 }
 
@@ -120,6 +155,7 @@ public struct Pipeline: Sendable, Equatable {
     public var video: VideoSettings
     public var output: OutputSettings
     public var text: TextSettings
+    public var watch: WatchSettings = WatchSettings()
 
     public var layout: PatchLayout {
         PatchLayout(patchSize: image.patchSize, mergeSize: image.mergeSize, temporalPatchSize: image.temporalPatchSize)

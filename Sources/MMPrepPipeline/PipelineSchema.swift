@@ -11,7 +11,7 @@ struct PipelineField: Sendable {
 }
 
 enum PipelineSchema {
-    static let topLevelKeys = ["name", "family", "image", "video", "output", "text"]
+    static let topLevelKeys = ["name", "family", "image", "video", "output", "text", "watch"]
 
     static let fields: [PipelineField] = [
         int("image.min_pixels", min: 1, \.image.minPixels),
@@ -45,9 +45,16 @@ enum PipelineSchema {
         optionalInt("output.max_rows", min: 1, \.output.maxRows),
         optionalInt("output.max_samples", min: 1, \.output.maxSamples),
         optionalInt("output.max_bytes", min: 1, \.output.maxBytes),
+        double("output.max_latency", positive: true, \.output.maxLatency),
         choice("text.mode", \.text.mode),
         bool("text.add_generation_prompt", \.text.addGenerationPrompt),
         bool("text.add_vision_id", \.text.addVisionID),
+        nonNegativeDouble("watch.settle", \.watch.settle),
+        double("watch.poll_interval", positive: true, \.watch.pollInterval),
+        choice("watch.mode", \.watch.mode),
+        int("watch.disk_reserve", min: 0, \.watch.diskReserve),
+        bool("watch.keep_inputs", \.watch.keepInputs),
+        nonNegativeDouble("watch.sidecar_wait", \.watch.sidecarWait),
     ]
 
     static let byPath: [String: PipelineField] = Dictionary(uniqueKeysWithValues: fields.map { ($0.path, $0) })
@@ -86,6 +93,14 @@ enum PipelineSchema {
             guard let s = scalar(node), let v = Double(s), v.isFinite, !positive || v > 0 else {
                 return positive ? "expected a number > 0" : "expected a number"
             }
+            p[keyPath: kp] = v
+            return nil
+        }, render: { renderDouble($0[keyPath: kp]) })
+    }
+
+    static func nonNegativeDouble(_ path: String, _ kp: WritableKeyPath<Pipeline, Double> & Sendable) -> PipelineField {
+        PipelineField(path: path, expected: "a number >= 0", apply: { p, node in
+            guard let s = scalar(node), let v = Double(s), v.isFinite, v >= 0 else { return "expected a number >= 0" }
             p[keyPath: kp] = v
             return nil
         }, render: { renderDouble($0[keyPath: kp]) })

@@ -158,25 +158,19 @@ public final class ConvertJob {
     }
 
     func writeIndex(shards: [CommittedShard], ok: Int, failed: Int, skipped: Int) throws {
-        var versions = FFmpegVersions.all.map { ($0.key, JSONText.string($0.value)) }.sorted { $0.0 < $1.0 }
-        versions.insert(("mmprep", JSONText.string(MMPrepInfo.version)), at: 0)
-        var fields: [(String, String)] = [
-            ("format", JSONText.string("mmprep-dataset")),
-            ("version", "1"),
-            ("shards", "[" + shards.map(\.json).joined(separator: ",") + "]"),
-            ("pipeline", PipelineLoader.renderJSON(pipeline)),
-            ("versions", JSONText.object(versions)),
-            ("counts", JSONText.object([("ok", String(ok)), ("failed", String(failed)), ("skipped", String(skipped))])),
-        ]
-        if options.workerCount > 1 {
-            fields.append(("worker", JSONText.object([("index", String(options.workerIndex)),
-                                                      ("count", String(options.workerCount))])))
-        }
-        try AtomicFile.write(Array((JSONText.object(fields) + "\n").utf8), to: options.output + "/index.json")
+        try DatasetIndex(shards: shards, pipelineJSON: PipelineLoader.renderJSON(pipeline), versions: MMPrepInfo.versions,
+                         ok: ok, failed: failed, skipped: skipped,
+                         worker: options.workerCount > 1 ? (options.workerIndex, options.workerCount) : nil)
+            .write(to: options.output)
     }
 }
 
 /// mmprep's own version, recorded in outputs.
 public enum MMPrepInfo {
     public static let version = "0.1.0"
+
+    /// mmprep's and the FFmpeg libraries' versions, as dataset indexes record them.
+    public static var versions: [(String, String)] {
+        [("mmprep", version)] + FFmpegVersions.all.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 }
+    }
 }

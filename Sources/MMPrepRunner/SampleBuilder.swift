@@ -9,20 +9,20 @@ import MMPrepText
 
 /// Builds one shard sample from one source: reads its text, resolves and preprocesses every
 /// image and video it names, renders the text. Never throws: a failure names its stage.
-struct SampleBuilder: Sendable {
+public struct SampleBuilder: Sendable {
     let pipeline: Pipeline
     let policy: PathPolicy
     let logger: Logger
     /// Largest sidecar accepted.
     var maxSidecarBytes = 1 << 20
 
-    init(pipeline: Pipeline, policy: PathPolicy, logger: Logger) {
+    public init(pipeline: Pipeline, policy: PathPolicy, logger: Logger) {
         self.pipeline = pipeline
         self.policy = policy
         self.logger = logger
     }
 
-    func build(_ source: SampleSource) -> Result<ShardSample, SampleFailure> {
+    public func build(_ source: SampleSource) -> Result<ShardSample, SampleFailure> {
         do {
             return .success(try buildOrThrow(source))
         } catch let f as SampleFailure {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MMPrepShards
 
 public struct StateStoreError: Error, Sendable, CustomStringConvertible {
     public let message: String
@@ -137,6 +138,19 @@ public final class StateStore: Sendable {
         try queue.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM input WHERE state = ? ORDER BY name", arguments: [state.rawValue])
                 .map(Self.input)
+        }
+    }
+
+    /// The committed shards, in order, as the dataset index lists them.
+    public func committedShards() throws -> [CommittedShard] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM shard ORDER BY name").map { row in
+                let name: String = row["name"]
+                return CommittedShard(name: name, samples: row["samples"], rows: row["rows"], bytes: row["bytes"],
+                                      sha256: row["sha256"],
+                                      records: name.hasSuffix(".safetensors") ? String(name.dropLast(12)) + ".jsonl" : nil,
+                                      recordsSHA256: nil, keys: [])
+            }
         }
     }
 

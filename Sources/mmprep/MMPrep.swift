@@ -2,15 +2,16 @@ import ArgumentParser
 import Foundation
 import Logging
 import MMPrepDecode
+import MMPrepShards
 
 @main
-struct MMPrep: ParsableCommand {
+struct MMPrep: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mmprep",
         abstract: "Turn images and videos into training-ready tensors for Qwen-family vision-language models.",
         version: MMPrepVersion.string,
-        subcommands: [Convert.self, Merge.self, Inspect.self, Preview.self, Preprocess.self, Probe.self, Decode.self,
-                      Validate.self, RenderText.self])
+        subcommands: [Convert.self, Watch.self, Status.self, Merge.self, Inspect.self, Preview.self, Preprocess.self,
+                      Probe.self, Decode.self, Validate.self, RenderText.self])
 }
 
 enum MMPrepVersion {
@@ -26,8 +27,13 @@ struct PipelineOptions: ParsableArguments {
     var overrides: [String] = []
 }
 
+enum FFmpegQuiet {
+    static func apply(verbose: Bool) { FFmpegLogging.setLevel(verbose ? .warning : .quiet) }
+}
+
+
 func makeLogger(verbose: Bool = false) -> Logger {
-    FFmpegLogging.setLevel(verbose ? .warning : .quiet)
+    FFmpegQuiet.apply(verbose: verbose)
     var logger = Logger(label: "mmprep") { StreamLogHandler.standardError(label: $0) }
     logger.logLevel = verbose ? .debug : .warning
     return logger

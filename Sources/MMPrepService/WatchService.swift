@@ -1,0 +1,48 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `mmprep watch` as a swift-service-lifecycle service: the work loop runs on its own thread;
+/// SIGTERM/SIGINT (graceful shutdown) stop claiming and commit the open shard; SIGHUP reloads
+/// the pipeline (a bad one is rejected and the old one kept).
+public final class WatchService: Service, @unchecked Sendable {
+    let engine: WatchEngine
+    let logger: Logger
+
+    public init(pipelineSource: String, overrides: [String], layout: WatchLayout, metricsFile: String?,
+                logger: Logger) throws {
+        engine = try WatchEngine(pipelineSource: pipelineSource, overrides: overrides, layout: layout,
+                                 metricsFile: metricsFile, logger: logger)
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let stop = Flag()
+        let reload = Flag()
+        let signals = Task {
+            for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                reload.set()
+            }
+        }
+        defer { signals.cancel() }
+        let engine = self.engine
+        try await withGracefulShutdownHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let thread = Thread {
+                    engine.run(stop: stop, reload: reload)
+                    if let error = engine.fatalErrorExit {
+                        continuation.resume(throwing: error)
+                    } else {
+                        continuation.resume()
+                    }
+                }
+                thread.name = "mmprep-watch"
+                thread.stackSize = 8 << 20
+                thread.start()
+            }
+        } onGracefulShutdown: {
+            stop.set()
+        }
+    }
+}
