@@ -10,6 +10,7 @@ start=$(date +%s)
 
 scripts/install-deps.sh
 scripts/setup-test-venv.sh
+scripts/check-systemd.sh
 
 swift build --build-tests
 swift test --skip-build

@@ -262,8 +262,8 @@ final class WatchEngine: @unchecked Sendable {
         guard Glibc.rename(layout.inbox + "/" + rel, target) == 0 else { return }
         scanner.forget(rel)
         let error = "\(rel): not a media file mmprep reads"
-        if let d = try? SourceDescription.of(target), (try? store.claim(sha256: d.sha256, name: rel, bytes: d.bytes)) != nil
-            || (try? store.input(sha256: d.sha256)) != nil {
+        if let d = try? SourceDescription.of(target) {
+            _ = try? store.claim(sha256: d.sha256, name: rel, bytes: d.bytes)
             try? store.markFailed(sha256: d.sha256, error: "input: \(error)")
         }
         writeReport(for: rel, stage: "input", error: error, attempts: 1)

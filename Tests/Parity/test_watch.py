@@ -1,0 +1,252 @@
+"""`mmprep watch` as a real daemon process over real files.
+
+Files are dropped by copy, by rename and by slow chunked writes; the daemon is killed with
+SIGKILL at random moments while files keep arriving and restarted; at the end every sample is in
+the dataset exactly once (checked by content hashes). SIGTERM leaves no open shard and the notify
+messages arrive in order on a test socket; corrupt files go to failed/ with reports; polling gives
+the same result as inotify; a SIGHUP with a broken pipeline keeps the daemon running.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from safetensors.numpy import load_file
+
+REPO = Path(__file__).resolve().parent.parent.parent
+BIN = os.environ.get("MMPREP_BIN", str(REPO / ".build" / "debug" / "mmprep"))
+FAST = ["--set", "watch.settle=0.3", "--set", "watch.sidecar_wait=0.5", "--set", "watch.poll_interval=0.2",
+        "--set", "output.max_latency=1", "--set", "output.max_samples=4", "--set", "watch.disk_reserve=0"]
+
+
+def make_images(folder: Path, n: int, seed: int) -> list[Path]:
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i in range(n):
+        w, h = int(rng.integers(40, 160)), int(rng.integers(40, 160))
+        p = folder / f"img{seed}_{i:03d}.png"
+        Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(p)
+        out.append(p)
+    return out
+
+
+def sha(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+class Daemon:
+    def __init__(self, root: Path, extra=(), env=None):
+        self.root = root
+        self.args = [BIN, "watch", "--pipeline", "qwen2.5-vl", "--inbox", str(root / "inbox"),
+                     "--output", str(root / "out"), *FAST, *extra]
+        self.env = env
+        self.log = open(root / "daemon.log", "ab")
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=self.log, env=self.env)
+        return self
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def term(self, timeout=30):
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=timeout)
+
+
+def wait_for(cond, timeout=60, step=0.1):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(step)
+    return False
+
+
+def dataset_sources(out: Path) -> list[str]:
+    """sha256 of the media source of every sample in the committed shards."""
+    shas = []
+    if not (out / "index.json").exists():
+        return shas
+    index = json.loads((out / "index.json").read_text())
+    for shard in index["shards"]:
+        for line in (out / shard["records"]).read_text().splitlines():
+            shas.append(json.loads(line)["sources"][0]["sha256"])
+        load_file(str(out / shard["name"]))  # the stock reader opens every shard
+    return shas
+
+
+@pytest.fixture
+def root(tmp_path):
+    (tmp_path / "inbox").mkdir()
+    return tmp_path
+
+
+def test_drop_by_copy_rename_and_slow_write(root):
+    src = make_images(root / "src", 6, seed=1)
+    d = Daemon(root).start()
+    try:
+        shutil.copy(src[0], root / "inbox" / src[0].name)                      # copy
+        (root / "inbox" / (src[0].stem + ".txt")).write_text("a caption")
+        tmp = root / "inbox" / (".incoming-" + src[1].name)
+        shutil.copy(src[1], tmp)
+        os.rename(tmp, root / "inbox" / src[1].name)                           # rename into place
+        data = src[2].read_bytes()                                             # slow chunked write
+        with open(root / "inbox" / src[2].name, "wb") as f:
+            for i in range(0, len(data), max(1, len(data) // 8)):
+                f.write(data[i:i + max(1, len(data) // 8)])
+                f.flush()
+                time.sleep(0.15)                                               # > settle between chunks? no: total > settle
+        part = root / "inbox" / (src[3].name + ".part")                        # temporary suffix, renamed later
+        shutil.copy(src[3], part)
+        time.sleep(1.0)
+        os.rename(part, root / "inbox" / src[3].name)
+        want = sorted(sha(p) for p in src[:4])
+        assert wait_for(lambda: sorted(dataset_sources(root / "out")) == want, timeout=60), \
+            (root / "daemon.log").read_text()
+        rec = [json.loads(l) for s in json.loads((root / "out" / "index.json").read_text())["shards"]
+               for l in (root / "out" / s["records"]).read_text().splitlines()]
+        captioned = [r for r in rec if r["sources"][0]["sha256"] == sha(src[0])][0]
+        assert "a caption" in captioned["text"]
+        assert list((root / "inbox").iterdir()) == []
+        assert list((root / "processing").rglob("*.png")) == []
+    finally:
+        assert d.term() == 0
+
+
+def test_kill9_cycles_while_files_arrive_keep_every_sample_exactly_once(root):
+    rng = random.Random(11)
+    src = make_images(root / "src", 60, seed=2)
+    d = Daemon(root).start()
+    dropped = 0
+    cycles = 0
+    while dropped < len(src) or cycles < 20:
+        for _ in range(rng.randint(1, 4)):
+            if dropped < len(src):
+                shutil.copy(src[dropped], root / "inbox" / src[dropped].name)
+                dropped += 1
+        time.sleep(rng.uniform(0.05, 1.2))
+        if cycles < 20:
+            d.kill9()
+            cycles += 1
+            d.start()
+    want = sorted(sha(p) for p in src)
+    ok = wait_for(lambda: sorted(dataset_sources(root / "out")) == want, timeout=120)
+    got = dataset_sources(root / "out")
+    assert len(got) == len(set(got)), "a sample was committed twice"
+    assert ok, f"{len(set(got))} of {len(want)} samples; log:\n" + (root / "daemon.log").read_text()[-3000:]
+    assert d.term() == 0
+    assert cycles == 20
+
+
+def test_sigterm_commits_the_open_shard_and_notify_messages_arrive_in_order(root):
+    sock_path = root / "notify.sock"
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(str(sock_path))
+    s.settimeout(0.2)
+    env = dict(os.environ, NOTIFY_SOCKET=str(sock_path), WATCHDOG_USEC="400000")
+    src = make_images(root / "src", 2, seed=3)
+    d = Daemon(root, extra=["--set", "output.max_latency=3600"], env=env).start()
+    messages = []
+
+    def drain():
+        try:
+            while True:
+                messages.append(s.recv(4096).decode())
+        except socket.timeout:
+            pass
+
+    assert wait_for(lambda: (drain(), any(m == "READY=1" for m in messages))[1], timeout=30)
+    for p in src:
+        shutil.copy(p, root / "inbox" / p.name)
+    # Processed into the open shard, not yet committed (latency is an hour).
+    assert wait_for(lambda: (drain(), any("working 2" in m for m in messages))[1], timeout=60)
+    assert not (root / "out" / "index.json").exists()
+    time.sleep(1)
+    drain()
+    assert sum(m == "WATCHDOG=1" for m in messages) >= 2
+    assert d.term() == 0
+    drain()
+    assert sorted(dataset_sources(root / "out")) == sorted(sha(p) for p in src)
+    order = [m.split("=")[0] for m in messages if m in ("READY=1", "STOPPING=1")]
+    assert order == ["READY", "STOPPING"]
+    assert messages.index("READY=1") < messages.index("STOPPING=1")
+    assert not any(".tmp-" in p.name for p in (root / "out").iterdir())
+
+
+def test_corrupt_files_go_to_failed_with_reports(root):
+    d = Daemon(root).start()
+    try:
+        (root / "inbox" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a jpeg at all")
+        (root / "inbox" / "zero.mp4").write_bytes(b"")
+        (root / "inbox" / "random.bin").write_bytes(os.urandom(100))
+        assert wait_for(lambda: len(list((root / "failed").glob("*.error.json"))) == 3, timeout=60), \
+            (root / "daemon.log").read_text()
+        for name, stage in [("broken.jpg", "decode"), ("zero.mp4", "decode"), ("random.bin", "input")]:
+            report = json.loads((root / "failed" / (name + ".error.json")).read_text())
+            assert report["stage"] == stage and name in report["error"]
+            assert {"attempts", "mmprep_version", "time"} <= report.keys()
+            assert (root / "failed" / name).exists()
+        st = subprocess.run([BIN, "status", "--state", str(root / "state")], capture_output=True, text=True)
+        assert "failed" in st.stdout and "broken.jpg" in st.stdout
+    finally:
+        assert d.term() == 0
+
+
+def test_polling_gives_the_same_result_as_inotify(tmp_path):
+    src = make_images(tmp_path / "src", 5, seed=4)
+    results = {}
+    for mode in ["inotify", "poll"]:
+        root = tmp_path / mode
+        (root / "inbox").mkdir(parents=True)
+        d = Daemon(root, extra=["--set", f"watch.mode={mode}"]).start()
+        for p in src:
+            shutil.copy(p, root / "inbox" / p.name)
+        assert wait_for(lambda: len(dataset_sources(root / "out")) == 5, timeout=60)
+        assert d.term() == 0
+        results[mode] = sorted(dataset_sources(root / "out"))
+    assert results["inotify"] == results["poll"]
+
+
+def test_sighup_with_a_broken_pipeline_keeps_the_daemon_running(root):
+    pipeline = root / "p.yaml"
+    pipeline.write_text("family: qwen2.5-vl\n")
+    d = Daemon(root)
+    d.args[d.args.index("qwen2.5-vl")] = str(pipeline)
+    d.start()
+    src = make_images(root / "src", 2, seed=5)
+    shutil.copy(src[0], root / "inbox" / src[0].name)
+    assert wait_for(lambda: len(dataset_sources(root / "out")) == 1, timeout=60)
+    pipeline.write_text("family: qwen2.5-vl\nimage:\n  min_pixel: 5\n")
+    d.proc.send_signal(signal.SIGHUP)
+    time.sleep(1)
+    assert d.proc.poll() is None
+    assert "reload rejected" in (root / "daemon.log").read_text()
+    shutil.copy(src[1], root / "inbox" / src[1].name)
+    assert wait_for(lambda: len(dataset_sources(root / "out")) == 2, timeout=60)
+    assert d.term() == 0
+
+
+def test_a_second_instance_on_the_same_state_is_refused(root):
+    d = Daemon(root).start()
+    try:
+        assert wait_for(lambda: (root / "state" / "lock").exists(), timeout=30)
+        time.sleep(0.5)
+        p = subprocess.run(Daemon(root).args, capture_output=True, text=True, timeout=30)
+        assert p.returncode != 0 and "another mmprep watch" in p.stderr
+    finally:
+        assert d.term() == 0
