@@ -115,9 +115,12 @@ public struct WatchSettings: Sendable, Equatable {
     public var keepInputs: Bool
     /// Seconds a media file waits for its same-stem .txt/.json sidecar before going without.
     public var sidecarWait: Double
+    /// Seconds one input may take before the watchdog stops vouching for the service.
+    public var inputTimeout: Double
 
     public init(settle: Double = 5, pollInterval: Double = 2, mode: Mode = .auto, diskReserve: Int = 1 << 30,
-                keepInputs: Bool = false, sidecarWait: Double = 30) {
+                keepInputs: Bool = false, sidecarWait: Double = 30, inputTimeout: Double = 600) {
+        self.inputTimeout = inputTimeout
         self.settle = settle
         self.pollInterval = pollInterval
         self.mode = mode

@@ -55,6 +55,7 @@ enum PipelineSchema {
         int("watch.disk_reserve", min: 0, \.watch.diskReserve),
         bool("watch.keep_inputs", \.watch.keepInputs),
         nonNegativeDouble("watch.sidecar_wait", \.watch.sidecarWait),
+        double("watch.input_timeout", positive: true, \.watch.inputTimeout),
     ]
 
     static let byPath: [String: PipelineField] = Dictionary(uniqueKeysWithValues: fields.map { ($0.path, $0) })

@@ -36,7 +36,9 @@ final class WatchEngine: @unchecked Sendable {
     var committed: [CommittedShard] = []
     var firstReady: [String: Double] = [:]
     var paused: String?
-    var lastWatchdog = 0.0
+    /// Liveness for the watchdog thread: when the loop last went round, and since when the
+    /// current input has been processing (nil when idle).
+    let liveness = Liveness()
     var recentFiles: [Double] = []
     var okTotal = 0
     var failedTotal = 0
@@ -126,12 +128,14 @@ final class WatchEngine: @unchecked Sendable {
             logger.notice("watching", metadata: ["inbox": "\(layout.inbox)", "output": "\(layout.output)",
                                                   "polling": "\(watcher.polling)"])
             while !stop.isSet {
+                liveness.loop(at: Self.now())
                 if reload.take() { try reloadPipeline() }
                 let now = Self.now()
-                beat(now)
                 scanAndClaim(now: now)
                 if let group = queue.first, !stop.isSet {
                     queue.removeFirst()
+                    liveness.busy(since: Self.now())
+                    defer { liveness.busy(since: nil) }
                     try process(group)
                     continue
                 }
@@ -157,13 +161,6 @@ final class WatchEngine: @unchecked Sendable {
     func timeToLatency(_ now: Double) -> Double {
         guard let since = openSince else { return pipeline.watch.pollInterval }
         return max(0, since + pipeline.output.maxLatency - now)
-    }
-
-    func beat(_ now: Double) {
-        if let interval = notify?.watchdogInterval {
-            let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
-            if now - lastWatchdog >= seconds { _ = notify?.send("WATCHDOG=1"); lastWatchdog = now }
-        }
     }
 
     func reloadPipeline() throws {
@@ -365,6 +362,24 @@ final class WatchEngine: @unchecked Sendable {
                                  samplesTotal: okTotal, updatedAt: Date())
         try? AtomicFile.write(Array((status.json + "\n").utf8), to: layout.state + "/status.json")
         _ = notify?.send(status.systemdLine)
+    }
+}
+
+/// What the watchdog thread reads to decide whether the work loop is alive.
+final class Liveness: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lastLoop = WatchEngine.now()
+    private var busySince: Double?
+
+    func loop(at t: Double) { lock.lock(); lastLoop = t; lock.unlock() }
+    func busy(since t: Double?) { lock.lock(); busySince = t; if t == nil { lastLoop = WatchEngine.now() }; lock.unlock() }
+
+    /// Alive when the loop went round recently, or when one input has been processing for
+    /// less than `budget` seconds (a long video is not a hang; a stuck decoder is).
+    func isAlive(now: Double, loopGrace: Double, budget: Double) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        if let b = busySince { return now - b < budget }
+        return now - lastLoop < loopGrace
     }
 }
 

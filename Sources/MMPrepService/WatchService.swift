@@ -27,6 +27,22 @@ public final class WatchService: Service, @unchecked Sendable {
         }
         defer { signals.cancel() }
         let engine = self.engine
+        // WATCHDOG=1 from a thread of its own, sent only while the work loop is alive.
+        if let notify = engine.notify, let interval = notify.watchdogInterval {
+            let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+            let budget = engine.pipeline.watch.inputTimeout
+            let grace = max(10, engine.pipeline.watch.pollInterval * 4)
+            let watchdog = Thread {
+                while !stop.isSet {
+                    if engine.liveness.isAlive(now: WatchEngine.now(), loopGrace: grace, budget: budget) {
+                        notify.send("WATCHDOG=1")
+                    }
+                    usleep(UInt32(min(seconds, 30) * 1_000_000))
+                }
+            }
+            watchdog.name = "mmprep-watchdog"
+            watchdog.start()
+        }
         try await withGracefulShutdownHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let thread = Thread {

@@ -157,17 +157,18 @@ def test_sigterm_commits_the_open_shard_and_notify_messages_arrive_in_order(root
     sock_path = root / "notify.sock"
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     s.bind(str(sock_path))
-    s.settimeout(0.2)
+    s.setblocking(False)
     env = dict(os.environ, NOTIFY_SOCKET=str(sock_path), WATCHDOG_USEC="400000")
     src = make_images(root / "src", 2, seed=3)
     d = Daemon(root, extra=["--set", "output.max_latency=3600"], env=env).start()
     messages = []
 
     def drain():
+        """Everything queued on the socket right now (never waits)."""
         try:
             while True:
                 messages.append(s.recv(4096).decode())
-        except socket.timeout:
+        except BlockingIOError:
             pass
 
     assert wait_for(lambda: (drain(), any(m == "READY=1" for m in messages))[1], timeout=30)
@@ -250,3 +251,34 @@ def test_a_second_instance_on_the_same_state_is_refused(root):
         assert p.returncode != 0 and "another mmprep watch" in p.stderr
     finally:
         assert d.term() == 0
+
+
+def test_disk_reserve_pauses_intake_and_resumes_by_itself(root):
+    """Output on a small tmpfs made by the test: below the reserve, intake pauses (the status
+    says why) and files stay in the inbox; when space returns, it resumes."""
+    small = root / "small"
+    small.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(small)], check=True)
+    try:
+        filler = small / "filler"
+        filler.write_bytes(b"\0" * (14 << 20))                     # 10 MiB left, reserve 12 MiB
+        d = Daemon(root, extra=["--set", f"watch.disk_reserve={12 << 20}"])
+        d.args[d.args.index("--output") + 1] = str(small / "out")
+        d.start()
+        src = make_images(root / "src", 2, seed=6)
+        shutil.copy(src[0], root / "inbox" / src[0].name)
+        status = root / "state" / "status.json"
+        assert wait_for(lambda: status.exists() and json.loads(status.read_text()).get("paused"), timeout=30)
+        assert "disk space" in json.loads(status.read_text())["paused"]
+        st = subprocess.run([BIN, "status", "--state", str(root / "state")], capture_output=True, text=True)
+        assert "PAUSED" in st.stdout
+        time.sleep(1.5)
+        assert (root / "inbox" / src[0].name).exists()               # not claimed while paused
+        filler.unlink()
+        assert wait_for(lambda: len(dataset_sources(small / "out")) == 1, timeout=60), \
+            (root / "daemon.log").read_text()
+        assert json.loads(status.read_text()).get("paused") is None
+        assert "intake resumed" in (root / "daemon.log").read_text()
+        assert d.term() == 0
+    finally:
+        subprocess.run(["umount", "-l", str(small)])
