@@ -2,13 +2,13 @@ import Foundation
 import MMPrepShards
 
 /// A file a sample was made from, as recorded in the shard records: path, size and sha256.
-struct SourceFile: Sendable {
-    var path: String
-    var bytes: Int
-    var sha256: String
+public struct SourceFile: Sendable {
+    public var path: String
+    public var bytes: Int
+    public var sha256: String
 
     /// Hashes the file in 1 MiB reads.
-    static func describe(_ path: String) throws -> SourceFile {
+    public static func describe(_ path: String) throws -> SourceFile {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ConvertError("\(path): cannot open to hash")
         }
@@ -16,7 +16,7 @@ struct SourceFile: Sendable {
         var hasher = SHA256()
         var total = 0
         while true {
-            let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
+            let chunk = try handle.read(upToCount: 4 << 20) ?? Data()
             if chunk.isEmpty { break }
             total += chunk.count
             hasher.update(chunk)

@@ -45,7 +45,12 @@ final class Metrics {
         return out
     }
 
-    func write(to path: String) {
-        try? AtomicFile.write(Array(text.utf8), to: path)
+    /// Where the text goes: the textfile collector's file, and the port's snapshot if one is served.
+    var snapshot: MetricsSnapshot?
+
+    func publish(to path: String) {
+        let t = text
+        snapshot?.set(t)
+        try? AtomicFile.write(Array(t.utf8), to: path)
     }
 }

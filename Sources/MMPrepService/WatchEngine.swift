@@ -44,7 +44,7 @@ final class WatchEngine: @unchecked Sendable {
     var failedTotal = 0
 
     init(pipelineSource: String, overrides: [String], layout: WatchLayout, metricsFile: String?,
-         logger: Logger) throws {
+         metricsPort: UInt16?, logger: Logger) throws {
         self.pipelineSource = pipelineSource
         self.overrides = overrides
         self.layout = layout
@@ -58,7 +58,17 @@ final class WatchEngine: @unchecked Sendable {
         notify = NotifySocket()
         self.metricsFile = metricsFile ?? (layout.state + "/metrics.prom")
         writer = ShardWriter(directory: layout.output, settings: Self.shardSettings(pipeline), nextIndex: 0)
+        if let port = metricsPort {
+            let snapshot = MetricsSnapshot()
+            metrics.snapshot = snapshot
+            let server = try MetricsServer(port: port, snapshot: snapshot)
+            server.start()
+            metricsServer = server
+        }
+        metrics.publish(to: self.metricsFile)
     }
+
+    var metricsServer: MetricsServer?
 
     static func shardSettings(_ p: Pipeline) -> ShardSettings {
         ShardSettings(format: p.output.format == .webdataset ? .webdataset : .safetensors, maxRows: p.output.maxRows,
@@ -313,7 +323,7 @@ final class WatchEngine: @unchecked Sendable {
         open.removeFirst(shard.samples)
         openSince = open.isEmpty ? nil : Self.now()
         logger.info("shard committed", metadata: ["shard": "\(shard.name)", "samples": "\(shard.samples)"])
-        metrics.write(to: metricsFile)
+        metrics.publish(to: metricsFile)
     }
 
     /// Inputs that are done: removed, or moved to done/ when the pipeline keeps them.
@@ -342,7 +352,7 @@ final class WatchEngine: @unchecked Sendable {
         metrics.failures[stage, default: 0] += 1
         failedTotal += 1
         logger.error("input failed", metadata: ["file": "\(files.first ?? "?")", "stage": "\(stage)", "error": "\(error)"])
-        metrics.write(to: metricsFile)
+        metrics.publish(to: metricsFile)
     }
 
     func writeReport(for rel: String, stage: String, error: String, attempts: Int) {
@@ -361,6 +371,7 @@ final class WatchEngine: @unchecked Sendable {
                                  polling: watcher.polling, filesPerSecond: Double(recentFiles.count) / 60,
                                  samplesTotal: okTotal, updatedAt: Date())
         try? AtomicFile.write(Array((status.json + "\n").utf8), to: layout.state + "/status.json")
+        metrics.snapshot?.set(metrics.text)
         _ = notify?.send(status.systemdLine)
     }
 }
@@ -393,17 +404,10 @@ final class Flag: @unchecked Sendable {
     func take() -> Bool { lock.lock(); defer { value = false; lock.unlock() }; return value }
 }
 
-/// Size and sha256 of a file.
+/// Size and sha256 of a file (the shard records' `sources` entries use the same).
 enum SourceDescription {
     static func of(_ path: String) throws -> (sha256: String, bytes: Int) {
-        guard let h = FileHandle(forReadingAtPath: path) else { throw ServiceError("\(path): cannot open") }
-        defer { try? h.close() }
-        var hasher = SHA256()
-        var total = 0
-        while let chunk = try h.read(upToCount: 4 << 20), !chunk.isEmpty {
-            hasher.update(chunk)
-            total += chunk.count
-        }
-        return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), total)
+        let d = try SourceFile.describe(path)
+        return (d.sha256, d.bytes)
     }
 }

@@ -11,9 +11,9 @@ public final class WatchService: Service, @unchecked Sendable {
     let logger: Logger
 
     public init(pipelineSource: String, overrides: [String], layout: WatchLayout, metricsFile: String?,
-                logger: Logger) throws {
+                metricsPort: UInt16? = nil, logger: Logger) throws {
         engine = try WatchEngine(pipelineSource: pipelineSource, overrides: overrides, layout: layout,
-                                 metricsFile: metricsFile, logger: logger)
+                                 metricsFile: metricsFile, metricsPort: metricsPort, logger: logger)
         self.logger = logger
     }
 

@@ -28,6 +28,9 @@ struct Watch: AsyncParsableCommand {
     @Option(help: "Prometheus textfile to write (default STATE/metrics.prom).")
     var metricsFile: String?
 
+    @Option(help: "Also serve the metrics on 127.0.0.1:PORT (GET /metrics).")
+    var metricsPort: UInt16?
+
     @Flag(name: .shortAndLong, help: "Log each step.")
     var verbose = false
 
@@ -39,7 +42,7 @@ struct Watch: AsyncParsableCommand {
         do {
             service = try WatchService(pipelineSource: options.pipeline, overrides: options.overrides,
                                        layout: WatchLayout(inbox: inbox, output: output, state: state),
-                                       metricsFile: metricsFile, logger: logger)
+                                       metricsFile: metricsFile, metricsPort: metricsPort, logger: logger)
         } catch {
             throw fail(error)
         }

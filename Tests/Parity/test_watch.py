@@ -282,3 +282,31 @@ def test_disk_reserve_pauses_intake_and_resumes_by_itself(root):
         assert d.term() == 0
     finally:
         subprocess.run(["umount", "-l", str(small)])
+
+
+def test_metrics_in_the_textfile_and_on_a_local_port(root):
+    import urllib.request
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    d = Daemon(root, extra=["--metrics-port", str(port)]).start()
+    try:
+        src = make_images(root / "src", 2, seed=7)
+        for p in src:
+            shutil.copy(p, root / "inbox" / p.name)
+        (root / "inbox" / "bad.jpg").write_bytes(b"\xff\xd8\xff garbage")
+        assert wait_for(lambda: len(dataset_sources(root / "out")) == 2, timeout=60)
+        assert wait_for(lambda: (root / "failed" / "bad.jpg.error.json").exists(), timeout=30)
+        time.sleep(0.5)
+        text = (root / "state" / "metrics.prom").read_text()
+        served = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        shards = len(json.loads((root / "out" / "index.json").read_text())["shards"])
+        for body in (text, served):
+            assert "mmprep_samples_total 2" in body and f"mmprep_shards_total {shards}" in body
+            assert 'mmprep_failures_total{stage="decode"} 1' in body
+            assert "mmprep_processing_seconds_count 2" in body and "# TYPE mmprep_processing_seconds histogram" in body
+        with pytest.raises(Exception):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/other", timeout=5)
+    finally:
+        assert d.term() == 0
