@@ -13,8 +13,7 @@ struct Qwen2VLTemplate {
 
     func render(_ messages: [Message]) -> String {
         var out = ""
-        var images = 0
-        var videos = 0
+        var numbering = VisionNumbering(addVisionID: options.addVisionID)
         for (i, m) in messages.enumerated() {
             if i == 0 && !PythonText.equal(m.role, "system") {
                 out += "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
@@ -24,20 +23,7 @@ struct Qwen2VLTemplate {
             case .string(let s):
                 out += s
             case .parts(let parts):
-                for part in parts {
-                    switch part {
-                    case .image:
-                        images += 1
-                        if options.addVisionID { out += "Picture \(images): " }
-                        out += ChatTemplate.imageBlock
-                    case .video:
-                        videos += 1
-                        if options.addVisionID { out += "Video \(videos): " }
-                        out += ChatTemplate.videoBlock
-                    case .text(let t):
-                        out += t
-                    }
-                }
+                for part in parts { out += numbering.render(part) }
             }
             out += "<|im_end|>\n"
         }

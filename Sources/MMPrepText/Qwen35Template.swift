@@ -17,11 +17,11 @@
 ///   `<|im_start|>assistant\n<think>\n\n</think>\n\n`.
 struct Qwen35Template {
     let options: RenderOptions
-    var images = 0
-    var videos = 0
+    var numbering: VisionNumbering
 
     init(options: RenderOptions) {
         self.options = options
+        numbering = VisionNumbering(addVisionID: options.addVisionID)
     }
 
     mutating func render(_ messages: [Message]) throws(RenderError) -> String {
@@ -86,20 +86,9 @@ struct Qwen35Template {
         case .parts(let parts):
             var out = ""
             for part in parts {
-                switch part {
-                case .image:
-                    if system { throw RenderError("System message cannot contain images.") }
-                    if count { images += 1 }
-                    if options.addVisionID { out += "Picture \(images): " }
-                    out += ChatTemplate.imageBlock
-                case .video:
-                    if system { throw RenderError("System message cannot contain videos.") }
-                    if count { videos += 1 }
-                    if options.addVisionID { out += "Video \(videos): " }
-                    out += ChatTemplate.videoBlock
-                case .text(let t):
-                    out += t
-                }
+                if system, case .image = part { throw RenderError("System message cannot contain images.") }
+                if system, case .video = part { throw RenderError("System message cannot contain videos.") }
+                out += numbering.render(part, count: count)
             }
             return out
         }

@@ -14,11 +14,11 @@
 /// mmprep refuses those instead, since the media lists would no longer match the text.
 struct Qwen3VLTemplate {
     let options: RenderOptions
-    var images = 0
-    var videos = 0
+    var numbering: VisionNumbering
 
     init(options: RenderOptions) {
         self.options = options
+        numbering = VisionNumbering(addVisionID: options.addVisionID)
     }
 
     mutating func render(_ messages: [Message]) throws(RenderError) -> String {
@@ -69,20 +69,7 @@ struct Qwen3VLTemplate {
             return s
         case .parts(let parts):
             var out = ""
-            for part in parts {
-                switch part {
-                case .image:
-                    images += 1
-                    if options.addVisionID { out += "Picture \(images): " }
-                    out += ChatTemplate.imageBlock
-                case .video:
-                    videos += 1
-                    if options.addVisionID { out += "Video \(videos): " }
-                    out += ChatTemplate.videoBlock
-                case .text(let t):
-                    out += t
-                }
-            }
+            for part in parts { out += numbering.render(part) }
             return out
         }
     }
