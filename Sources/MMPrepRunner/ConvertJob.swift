@@ -91,7 +91,6 @@ public final class ConvertJob {
             logger.notice("resuming", metadata: ["committed_samples": "\(start)", "shards": "\(journal.shards.count)"])
         }
         let writer = ShardWriter(directory: options.output, settings: shardSettings, nextIndex: journal.shards.count)
-        var failures = journal.failures
         var pendingFailures: [SampleFailure] = []
         var ok = journal.okCount
         // Problems found while walking (bad lines, duplicates) count once, at the start.
@@ -103,19 +102,16 @@ public final class ConvertJob {
         let builder = SampleBuilder(pipeline: pipeline.withDecoderThreads(jobs: options.jobs),
                                     policy: PathPolicy(allowedRoots: options.allowRoots), logger: logger)
         let sources = mine
-        progress.begin(total: sources.count, done: start, failed: failures.count)
+        progress.begin(total: sources.count, done: start, failed: journal.failures.count)
         let queue = OrderedWorkQueue<Swift.Result<ShardSample, SampleFailure>>(
             start: start, end: sources.count, workers: max(1, options.jobs), window: max(2, options.jobs * 2)
         ) { ordinal in builder.build(sources[ordinal]) }
-        var lastCommittedOrdinal = start
         while let (ordinal, result) = queue.next() {
             switch result {
             case .success(let sample):
                 if let shard = try writer.add(sample) {
                     try journal.commit(shard: shard, next: ordinal, failures: pendingFailures, okAfter: ok)
-                    failures += pendingFailures
                     pendingFailures = []
-                    lastCommittedOrdinal = ordinal
                 }
                 ok += 1
             case .failure(let failure):
@@ -123,15 +119,11 @@ public final class ConvertJob {
                 logger.warning("failed", metadata: ["key": "\(failure.key)", "stage": "\(failure.stage.rawValue)",
                                                      "error": "\(failure.error)"])
             }
-            progress.advance(failed: failures.count + pendingFailures.count)
+            progress.advance(failed: journal.failures.count + pendingFailures.count)
         }
-        _ = lastCommittedOrdinal
-        if let shard = try writer.flush() {
-            try journal.commit(shard: shard, next: sources.count, failures: pendingFailures, okAfter: ok)
-        } else {
-            try journal.commit(shard: nil, next: sources.count, failures: pendingFailures, okAfter: ok)
-        }
-        failures += pendingFailures
+        try journal.commit(shard: try writer.flush(), next: sources.count, failures: pendingFailures, okAfter: ok)
+        // The journal holds every failure: those of earlier runs and of this one.
+        let failures = journal.failures
         try writeFailures(failures)
         try writeIndex(shards: journal.shards, ok: ok, failed: failures.count, skipped: walked.skipped)
         try journal.markComplete()

@@ -104,8 +104,6 @@ public final class ShardWriter {
         self.nextIndex = nextIndex
     }
 
-    public var pendingCount: Int { open?.keys.count ?? 0 }
-
     /// Adds a sample; if it would push the open shard past a limit, that shard is committed
     /// first and returned.
     public func add(_ sample: ShardSample) throws -> CommittedShard? {
