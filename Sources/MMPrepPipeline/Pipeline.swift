@@ -117,10 +117,24 @@ public struct WatchSettings: Sendable, Equatable {
     public var sidecarWait: Double
     /// Seconds one input may take before the watchdog stops vouching for the service.
     public var inputTimeout: Double
+    /// Seconds a manifest waits for the media it names, and a sidecar for its media file,
+    /// before going ahead without (manifest) or failing (sidecar).
+    public var pairTimeout: Double
+    /// Deaths of the process while decoding one input after which the input goes to failed/.
+    public var maxCrashes: Int
+    /// Tries of an input whose reading fails with an I/O error before it goes to failed/.
+    public var maxAttempts: Int
+    /// Longest wait between retries after an I/O error (the wait doubles from 1 s up to this).
+    public var retryMaxDelay: Double
 
     public init(settle: Double = 5, pollInterval: Double = 2, mode: Mode = .auto, diskReserve: Int = 1 << 30,
-                keepInputs: Bool = false, sidecarWait: Double = 30, inputTimeout: Double = 600) {
+                keepInputs: Bool = false, sidecarWait: Double = 30, inputTimeout: Double = 600,
+                pairTimeout: Double = 3600, maxCrashes: Int = 2, maxAttempts: Int = 5, retryMaxDelay: Double = 300) {
         self.inputTimeout = inputTimeout
+        self.pairTimeout = pairTimeout
+        self.maxCrashes = maxCrashes
+        self.maxAttempts = maxAttempts
+        self.retryMaxDelay = retryMaxDelay
         self.settle = settle
         self.pollInterval = pollInterval
         self.mode = mode

@@ -56,6 +56,10 @@ enum PipelineSchema {
         bool("watch.keep_inputs", \.watch.keepInputs),
         nonNegativeDouble("watch.sidecar_wait", \.watch.sidecarWait),
         double("watch.input_timeout", positive: true, \.watch.inputTimeout),
+        nonNegativeDouble("watch.pair_timeout", \.watch.pairTimeout),
+        int("watch.max_crashes", min: 1, \.watch.maxCrashes),
+        int("watch.max_attempts", min: 1, \.watch.maxAttempts),
+        double("watch.retry_max_delay", positive: true, \.watch.retryMaxDelay),
     ]
 
     static let byPath: [String: PipelineField] = Dictionary(uniqueKeysWithValues: fields.map { ($0.path, $0) })

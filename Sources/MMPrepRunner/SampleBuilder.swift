@@ -112,6 +112,7 @@ public struct SampleBuilder: Sendable {
         for item in sample.media {
             let runner = SampleRunner(pipeline: pipeline.applying(item.options), logger: logger)
             let result: MediaResult
+            DebugSwitches.abortIfRequested(decoding: item.path)
             do {
                 result = item.kind == .image ? try runner.preprocessImage(path: item.path)
                                              : try runner.preprocessVideo(path: item.path)

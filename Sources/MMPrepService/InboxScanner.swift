@@ -24,6 +24,8 @@ public final class InboxScanner {
         public var ready: [String]
         /// Files seen but not settled yet (or still being written).
         public var waiting: Int
+        /// Every regular file that may become ready (settled or not), relative.
+        public var present: Set<String>
         /// Entries that will never be processed, with the reason (reported once each).
         public var refused: [Refusal]
     }
@@ -56,7 +58,15 @@ public final class InboxScanner {
         var stack = [""]
         while let rel = stack.popLast() {
             let dir = rel.isEmpty ? inbox : inbox + "/" + rel
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
+            let names: [String]
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: dir)
+            } catch {
+                if !rel.isEmpty, reported.insert(rel + "/").inserted {
+                    refused.append(Refusal(path: rel + "/", reason: "cannot list folder: \(error.localizedDescription)"))
+                }
+                continue
+            }
             for name in names where !name.hasPrefix(".") {
                 let relPath = rel.isEmpty ? name : rel + "/" + name
                 let path = inbox + "/" + relPath
@@ -93,7 +103,7 @@ public final class InboxScanner {
         }
         // Forget files that went away (claimed, or removed by their writer).
         seen = seen.filter { present.contains($0.key) }
-        return Result(ready: ready.sorted(), waiting: waiting, refused: refused)
+        return Result(ready: ready.sorted(), waiting: waiting, present: present, refused: refused)
     }
 
     /// Forgets a path (after it was claimed), so that a new file under the same name starts over.

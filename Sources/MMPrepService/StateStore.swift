@@ -30,6 +30,17 @@ public final class StateStore: Sendable {
         public var attempts: Int
         public var shard: String?
         public var error: String?
+        /// Deaths of the process while this input was being decoded.
+        public var crashes: Int
+    }
+
+    /// Files claimed together (a media file and its sidecars, or a manifest and its media),
+    /// recorded before the renames so that a crash between them cannot split the group.
+    public struct Claim: Sendable, Equatable {
+        public var id: Int64
+        public var kind: String
+        /// Paths relative to the inbox (and to processing/), the primary file first.
+        public var files: [String]
     }
 
     let queue: DatabaseQueue
@@ -72,7 +83,85 @@ public final class StateStore: Sendable {
                 );
                 """)
         }
+        m.registerMigration("v2") { db in
+            try db.execute(sql: """
+                ALTER TABLE input ADD COLUMN in_flight INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE input ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE claim (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL,
+                    files TEXT NOT NULL,
+                    claimed_at REAL NOT NULL
+                );
+                """)
+        }
         return m
+    }
+
+    /// Records a group about to be moved into processing/. Returns its id.
+    public func recordClaim(kind: String, files: [String]) throws -> Int64 {
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO claim (kind, files, claimed_at) VALUES (?, ?, ?)",
+                           arguments: [kind, files.joined(separator: "\n"), Date().timeIntervalSince1970])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Narrows a claim to the files actually moved.
+    public func updateClaim(id: Int64, files: [String]) throws {
+        try queue.write { db in
+            try db.execute(sql: "UPDATE claim SET files = ? WHERE id = ?", arguments: [files.joined(separator: "\n"), id])
+        }
+    }
+
+    /// The group is finished: its files were removed or moved to done/ or failed/.
+    public func finishClaim(id: Int64) throws {
+        try queue.write { db in try db.execute(sql: "DELETE FROM claim WHERE id = ?", arguments: [id]) }
+    }
+
+    public func openClaims() throws -> [Claim] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, kind, files FROM claim ORDER BY id").map { row in
+                let files: String = row["files"]
+                return Claim(id: row["id"], kind: row["kind"],
+                             files: files.split(separator: "\n", omittingEmptySubsequences: true).map(String.init))
+            }
+        }
+    }
+
+    /// Marks an input as being decoded: if the process dies before `endDecode`, the next start
+    /// counts a crash against it.
+    public func beginDecode(sha256: String) throws {
+        try queue.write { db in
+            try db.execute(sql: "UPDATE input SET in_flight = 1 WHERE sha256 = ?", arguments: [sha256])
+        }
+    }
+
+    public func endDecode(sha256: String) throws {
+        try queue.write { db in
+            try db.execute(sql: "UPDATE input SET in_flight = 0 WHERE sha256 = ?", arguments: [sha256])
+        }
+    }
+
+    /// At start: every input that was being decoded when the process died gets a crash
+    /// counted. Returns the crash counts of the inputs concerned.
+    public func countCrashes() throws -> [String: Int] {
+        try queue.write { db in
+            try db.execute(sql: "UPDATE input SET crashes = crashes + 1, in_flight = 0 WHERE in_flight = 1")
+            var out: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT sha256, crashes FROM input WHERE crashes > 0 AND state = 'processing'") {
+                out[row["sha256"]] = row["crashes"]
+            }
+            return out
+        }
+    }
+
+    /// One more try of an input after an I/O error; returns the number of tries so far.
+    public func countAttempt(sha256: String) throws -> Int {
+        try queue.write { db in
+            try db.execute(sql: "UPDATE input SET attempts = attempts + 1 WHERE sha256 = ?", arguments: [sha256])
+            return try Int.fetchOne(db, sql: "SELECT attempts FROM input WHERE sha256 = ?", arguments: [sha256]) ?? 1
+        }
     }
 
     /// Records a claim. Returns the existing state when the content was seen before.
@@ -115,7 +204,9 @@ public final class StateStore: Sendable {
 
     public func markFailed(sha256: String, error: String) throws {
         try queue.write { db in
-            try db.execute(sql: "UPDATE input SET state = 'failed', error = ?, finished_at = ? WHERE sha256 = ?",
+            try db.execute(sql: """
+                UPDATE input SET state = 'failed', error = ?, finished_at = ?, in_flight = 0 WHERE sha256 = ?
+                """,
                            arguments: [error, Date().timeIntervalSince1970, sha256])
         }
     }
@@ -183,6 +274,6 @@ public final class StateStore: Sendable {
     static func input(_ row: Row) -> Input {
         Input(sha256: row["sha256"], name: row["name"], bytes: row["bytes"],
               state: InputState(rawValue: row["state"]) ?? .processing, attempts: row["attempts"],
-              shard: row["shard"], error: row["error"])
+              shard: row["shard"], error: row["error"], crashes: row["crashes"])
     }
 }

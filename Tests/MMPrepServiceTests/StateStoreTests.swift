@@ -51,3 +51,36 @@ struct StateStoreTests {
         #expect(try store.shardNames() == ["shard-000001.safetensors"])
     }
 }
+
+/// Crash counting and claim records, on a real SQLite file.
+struct StateStoreCrashTests {
+    @Test func aDeathWhileDecodingCountsOneCrashPerStart() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID().uuidString).sqlite").path
+        do {
+            let store = try StateStore(path: path)
+            _ = try store.claim(sha256: "aa", name: "a.mp4", bytes: 1)
+            _ = try store.claim(sha256: "bb", name: "b.mp4", bytes: 1)
+            try store.beginDecode(sha256: "aa")
+            try store.beginDecode(sha256: "bb")
+            try store.endDecode(sha256: "bb")
+        }
+        let store = try StateStore(path: path)
+        #expect(try store.countCrashes() == ["aa": 1])
+        #expect(try store.countCrashes() == ["aa": 1])   // counted once per death
+        try store.beginDecode(sha256: "aa")
+        #expect(try store.countCrashes() == ["aa": 2])
+        #expect(try store.input(sha256: "aa")?.crashes == 2)
+    }
+
+    @Test func claimsAreRecordedNarrowedAndFinished() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID().uuidString).sqlite").path
+        let store = try StateStore(path: path)
+        let id = try store.recordClaim(kind: "manifest", files: ["m.jsonl", "a.jpg", "b.jpg"])
+        try store.updateClaim(id: id, files: ["m.jsonl", "a.jpg"])
+        let claims = try store.openClaims()
+        #expect(claims.map(\.id) == [id] && claims.map(\.kind) == ["manifest"])
+        #expect(claims.first?.files == ["m.jsonl", "a.jpg"])
+        try store.finishClaim(id: id)
+        #expect(try store.openClaims().isEmpty)
+    }
+}
