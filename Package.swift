@@ -51,7 +51,7 @@ let package = Package(
         // Composes one sample: decode -> preprocess -> tensors.
         .target(name: "MMPrepRunner",
                 dependencies: ["MMPrepCore", "MMPrepDecode", "MMPrepPreprocess", "MMPrepPipeline", "MMPrepShards",
-                               "MMPrepDataset", "MMPrepText",
+                               "MMPrepDataset", "MMPrepText", "CLinux",
                                .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "mmprep",
                           dependencies: ["MMPrepRunner", "MMPrepPipeline", "MMPrepDecode", "MMPrepShards",

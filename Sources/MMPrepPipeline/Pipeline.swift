@@ -164,6 +164,29 @@ public struct TextSettings: Sendable, Equatable {
     }
 }
 
+/// Where decoding runs, and its limits there.
+public struct DecodeSettings: Sendable, Equatable {
+    public enum Isolation: String, Sendable, CaseIterable {
+        /// In the mmprep process itself (fastest).
+        case inProcess = "in_process"
+        /// In a child process per worker: a decoder crash costs one input, not the run.
+        case process
+    }
+
+    public var isolation: Isolation
+    /// Address-space limit of each decoding child (RLIMIT_AS), bytes.
+    public var memoryLimit: Int
+    /// CPU seconds one input may use in a decoding child (RLIMIT_CPU), and the wall-clock
+    /// seconds after which the child is killed.
+    public var cpuLimit: Double
+
+    public init(isolation: Isolation = .inProcess, memoryLimit: Int = 16 << 30, cpuLimit: Double = 600) {
+        self.isolation = isolation
+        self.memoryLimit = memoryLimit
+        self.cpuLimit = cpuLimit
+    }
+}
+
 /// A complete, validated pipeline.
 public struct Pipeline: Sendable, Equatable {
     public var name: String
@@ -173,6 +196,7 @@ public struct Pipeline: Sendable, Equatable {
     public var output: OutputSettings
     public var text: TextSettings
     public var watch: WatchSettings = WatchSettings()
+    public var decode: DecodeSettings = DecodeSettings()
 
     public var layout: PatchLayout {
         PatchLayout(patchSize: image.patchSize, mergeSize: image.mergeSize, temporalPatchSize: image.temporalPatchSize)

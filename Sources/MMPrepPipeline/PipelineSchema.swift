@@ -11,7 +11,7 @@ struct PipelineField: Sendable {
 }
 
 enum PipelineSchema {
-    static let topLevelKeys = ["name", "family", "image", "video", "output", "text", "watch"]
+    static let topLevelKeys = ["name", "family", "image", "video", "output", "text", "watch", "decode"]
 
     static let fields: [PipelineField] = [
         int("image.min_pixels", min: 1, \.image.minPixels),
@@ -60,6 +60,9 @@ enum PipelineSchema {
         int("watch.max_crashes", min: 1, \.watch.maxCrashes),
         int("watch.max_attempts", min: 1, \.watch.maxAttempts),
         double("watch.retry_max_delay", positive: true, \.watch.retryMaxDelay),
+        choice("decode.isolation", \.decode.isolation),
+        int("decode.memory_limit", min: 64 << 20, \.decode.memoryLimit),
+        double("decode.cpu_limit", positive: true, \.decode.cpuLimit),
     ]
 
     static let byPath: [String: PipelineField] = Dictionary(uniqueKeysWithValues: fields.map { ($0.path, $0) })

@@ -99,7 +99,7 @@ public final class ConvertJob {
                 pendingFailures.append(SampleFailure(key: p.key, path: p.path, stage: .input, error: p.message))
             }
         }
-        let builder = SampleBuilder(pipeline: pipeline.withDecoderThreads(jobs: options.jobs),
+        let builder = SampleMaker(pipeline: pipeline.withDecoderThreads(jobs: options.jobs),
                                     policy: PathPolicy(allowedRoots: options.allowRoots), logger: logger)
         let sources = mine
         progress.begin(total: sources.count, done: start, failed: journal.failures.count)

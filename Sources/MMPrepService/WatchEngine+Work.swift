@@ -17,8 +17,7 @@ extension WatchEngine {
             outputFailed(error, requeue: [u])
             return
         }
-        let builder = SampleBuilder(pipeline: pipeline, policy: PathPolicy(allowedRoots: [layout.processing]), logger: logger)
-        let result = builder.build(u.source)
+        let result = maker.build(u.source)
         do {
             try store.endDecode(sha256: u.stateKey)
         } catch {

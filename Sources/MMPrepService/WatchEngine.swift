@@ -27,6 +27,8 @@ final class WatchEngine: @unchecked Sendable {
     let scanner: InboxScanner
     let watcher: FolderWatcher
     var writer: ShardWriter
+    /// Builds samples in process or in decoding children (decode.isolation).
+    var maker: SampleMaker
     let metrics = Metrics()
     let metricsFile: String
     var metricsServer: MetricsServer?
@@ -70,6 +72,7 @@ final class WatchEngine: @unchecked Sendable {
         notify = NotifySocket()
         self.metricsFile = metricsFile ?? (layout.state + "/metrics.prom")
         writer = ShardWriter(directory: layout.output, settings: Self.shardSettings(pipeline), nextIndex: 0)
+        maker = Self.maker(pipeline, layout: layout, logger: logger)
         if let port = metricsPort {
             let snapshot = MetricsSnapshot()
             metrics.snapshot = snapshot
@@ -85,6 +88,10 @@ final class WatchEngine: @unchecked Sendable {
                       maxSamples: p.output.maxSamples, maxBytes: p.output.maxBytes,
                       dtype: p.output.dtype.safetensorsName, mean: p.image.mean, std: p.image.std,
                       pipelineName: p.name, secondPerGrid: p.family == .qwen25VL)
+    }
+
+    static func maker(_ p: Pipeline, layout: WatchLayout, logger: Logger) -> SampleMaker {
+        SampleMaker(pipeline: p, policy: PathPolicy(allowedRoots: [layout.processing]), logger: logger)
     }
 
     static func now() -> Double {
@@ -167,6 +174,7 @@ final class WatchEngine: @unchecked Sendable {
             return
         }
         pipeline = fresh
+        maker = Self.maker(fresh, layout: layout, logger: logger)
         scanner.settle = fresh.watch.settle
         writer = ShardWriter(directory: layout.output, settings: Self.shardSettings(fresh), nextIndex: committed.count)
         logger.notice("pipeline reloaded", metadata: ["pipeline": "\(fresh.name)"])

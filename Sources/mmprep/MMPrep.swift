@@ -11,7 +11,7 @@ struct MMPrep: AsyncParsableCommand {
         abstract: "Turn images and videos into training-ready tensors for Qwen-family vision-language models.",
         version: MMPrepVersion.string,
         subcommands: [Convert.self, Watch.self, Status.self, Merge.self, Inspect.self, Preview.self, Preprocess.self,
-                      Probe.self, Decode.self, Validate.self, RenderText.self])
+                      Probe.self, Decode.self, Validate.self, RenderText.self, DecodeWorker.self])
 }
 
 enum MMPrepVersion {

@@ -411,3 +411,60 @@ def test_kubernetes_indexed_job_environment_picks_the_worker_slot(inputs, tmp_pa
     index = json.loads((out / "index.json").read_text())
     assert index["worker"] == {"index": 1, "count": 3}
     assert 0 < index["counts"]["ok"] < 11
+
+
+# decode.isolation: process — decoding in child processes.
+
+def test_process_isolation_gives_identical_shards(reference_run, inputs, tmp_path):
+    out = tmp_path / "iso"
+    run("convert", inputs, "--pipeline", "qwen2.5-vl", "--output", out, "--jobs", 2, "--quiet",
+        "--set", "output.max_samples=3", "--set", "decode.isolation=process")
+    ref, iso = tree_hashes(reference_run), tree_hashes(out)
+    ref.pop("index.json"), iso.pop("index.json")   # the index records the pipeline, which differs
+    assert iso == ref
+
+
+def test_process_isolation_a_decoder_crash_costs_one_input_not_the_run(tmp_path):
+    """A real crash in decoding (the debug build's switch aborts inside decode): in process it
+    takes the run down; with decode.isolation: process it costs that one input."""
+    debug_bin = REPO / ".build" / "debug" / "mmprep"
+    assert debug_bin.exists(), "the crash switch is compiled into debug builds only: swift build first"
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ["rocket.jpg", "plant.jpg"]:
+        shutil.copy(FIXTURES / "images" / name, src / name)
+    shutil.copy(FIXTURES / "images" / "rocket.jpg", src / "crashme.jpg")
+    env = dict(os.environ, MMPREP_DEBUG_ABORT_DECODING="crashme")
+    args = ["convert", src, "--pipeline", "qwen2.5-vl", "--quiet", "--max-failures", "1"]
+    p = subprocess.run([str(debug_bin), *map(str, args), "--output", str(tmp_path / "a")],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert p.returncode == -signal.SIGABRT
+    p = subprocess.run([str(debug_bin), *map(str, args), "--output", str(tmp_path / "b"),
+                        "--set", "decode.isolation=process"], capture_output=True, text=True, env=env, timeout=300)
+    assert p.returncode == 0, p.stderr
+    failures = [json.loads(l) for l in (tmp_path / "b" / "failures.jsonl").read_text().splitlines()]
+    assert [f["key"] for f in failures] == ["crashme"]
+    assert failures[0]["stage"] == "decode" and "died of signal 6" in failures[0]["error"]
+    assert sorted(r["key"] for r in records(tmp_path / "b")) == ["plant", "rocket"]
+
+
+def test_process_isolation_memory_and_time_limits(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=4000x3000", "-frames:v", "1",
+                    str(src / "big.png")], check=True)
+    shutil.copy(FIXTURES / "images" / "rocket.jpg", src / "rocket.jpg")
+    base = ["convert", src, "--pipeline", "qwen2.5-vl", "--quiet", "--max-failures", "5",
+            "--set", "decode.isolation=process"]
+    # RLIMIT_AS: the 4000x3000 image cannot be decoded in 300 MB; the small one can.
+    run(*base, "--output", tmp_path / "mem", "--set", f"decode.memory_limit={300 << 20}")
+    failures = [json.loads(l) for l in (tmp_path / "mem" / "failures.jsonl").read_text().splitlines()]
+    assert [f["key"] for f in failures] == ["big"] and "decode.memory_limit" in failures[0]["error"]
+    assert [r["key"] for r in records(tmp_path / "mem")] == ["rocket"]
+    # Wall-clock budget: the child is killed, each input fails with `timeout`, the run ends.
+    t0 = time.monotonic()
+    run(*base, "--output", tmp_path / "time", "--set", "decode.cpu_limit=0.001", timeout=120)
+    assert time.monotonic() - t0 < 60
+    failures = [json.loads(l) for l in (tmp_path / "time" / "failures.jsonl").read_text().splitlines()]
+    assert sorted(f["key"] for f in failures) == ["big", "rocket"]
+    assert all("timeout" in f["error"] for f in failures)
