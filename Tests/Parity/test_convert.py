@@ -468,3 +468,31 @@ def test_process_isolation_memory_and_time_limits(tmp_path):
     failures = [json.loads(l) for l in (tmp_path / "time" / "failures.jsonl").read_text().splitlines()]
     assert sorted(f["key"] for f in failures) == ["big", "rocket"]
     assert all("timeout" in f["error"] for f in failures)
+
+
+def test_disk_full_stops_with_a_clear_error_and_a_rerun_finishes_exactly(tmp_path):
+    """ENOSPC while writing a shard: a clear error naming the file, exit 1, the committed shards
+    untouched; after space returns, the rerun resumes and the result equals a clean run."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(6):
+        subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=300x200", "-frames:v", "1",
+                        "-vf", f"hue=h={i * 40}", str(src / f"img{i}.png")], check=True)
+    args = ["convert", src, "--pipeline", "qwen2.5-vl", "--quiet", "--set", "output.max_samples=2"]
+    run(*args, "--output", tmp_path / "clean")
+    small = tmp_path / "small"
+    small.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(small)], check=True)
+    try:
+        p = run(*args, "--output", small / "out", check=False)
+        assert p.returncode == 1 and "No space left on device" in p.stderr and str(small / "out") in p.stderr
+        committed = sorted(x.name for x in (small / "out").glob("shard-*.safetensors"))
+        assert committed and len(committed) < 3
+        before = {n: hashlib.sha256((small / "out" / n).read_bytes()).hexdigest() for n in committed}
+        assert not list((small / "out").glob("*.tmp-*"))
+        subprocess.run(["mount", "-o", "remount,size=64m", str(small)], check=True)
+        run(*args, "--output", small / "out")
+        assert {n: hashlib.sha256((small / "out" / n).read_bytes()).hexdigest() for n in committed} == before
+        assert tree_hashes(small / "out") == tree_hashes(tmp_path / "clean")
+    finally:
+        subprocess.run(["umount", "-l", str(small)])
