@@ -70,6 +70,17 @@ final class CodecContext {
         var p: UnsafeMutablePointer<AVCodecContext>? = pointer
         avcodec_free_context(&p)
     }
+
+    /// Which frames the decoder may drop, applied to the packets sent from now on.
+    var skipFrame: AVDiscard {
+        get { pointer.pointee.skip_frame }
+        set { if pointer.pointee.skip_frame != newValue { pointer.pointee.skip_frame = newValue } }
+    }
+
+    /// Drops every frame in flight and leaves the draining state (after a seek).
+    func flush() {
+        avcodec_flush_buffers(pointer)
+    }
 }
 
 /// An opened input, owned. Opening allows only the `file` protocol and the demuxers on
@@ -137,6 +148,15 @@ final class FormatContext {
         let idx = av_find_best_stream(pointer, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
         guard idx >= 0, let s = pointer.pointee.streams[Int(idx)] else { return nil }
         return (idx, s)
+    }
+
+    /// Seeks so that the next packets read start at or before `timestamp` (stream time base)
+    /// of stream `stream`, never after it.
+    func seek(stream: Int32, atOrBefore timestamp: Int64) throws(DecodeError) {
+        let rc = avformat_seek_file(pointer, stream, Int64.min, timestamp, timestamp, 0)
+        if rc < 0 {
+            throw DecodeError(file: file, reason: .corrupt, call: "avformat_seek_file", message: ffmpegErrorText(rc), code: rc)
+        }
     }
 
     /// Reads the next packet into `packet`; returns false at end of file. Throws on errors.

@@ -1,23 +1,54 @@
 import CFFmpeg
 import MMPrepCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Decodes the frames a plan asks for, in presentation order, keeping only those.
 ///
 /// Frame index i is the i-th packet timestamp of the scan; the frame returned for it is the
 /// first decoded frame whose pts is at or after that timestamp (torchcodec's exact mode).
 /// Memory holds at most one decoded frame beyond what the caller keeps.
+///
+/// By default only what the wanted frames need is decoded (unwanted non-reference pictures are
+/// skipped, and the reader seeks to a decoder restart point across long gaps; see
+/// `DecodeSchedule`); the frames are the same bytes as a full decode. `fullDecode` (or the
+/// environment variable `MMPREP_VIDEO_FULL_DECODE=1`) decodes every packet instead.
 public struct VideoFrameReader: Sendable {
     public let path: String
     public let info: VideoInfo
     /// Decoder threads; 0 lets FFmpeg choose.
     public var threads: Int
     public var limits: VideoLimits
+    /// Decode every packet (no skipping, no seeking).
+    public var fullDecode: Bool
 
-    public init(path: String, info: VideoInfo, threads: Int = 0, limits: VideoLimits = VideoLimits()) {
+    public init(path: String, info: VideoInfo, threads: Int = 0, limits: VideoLimits = VideoLimits(),
+                fullDecode: Bool = VideoFrameReader.fullDecodeRequested) {
         self.path = path
         self.info = info
         self.threads = threads
         self.limits = limits
+        self.fullDecode = fullDecode
+    }
+
+    /// `MMPREP_VIDEO_FULL_DECODE` is set to something other than "" or "0".
+    public static var fullDecodeRequested: Bool {
+        guard let value = getenv("MMPREP_VIDEO_FULL_DECODE") else { return false }
+        let text = String(cString: value)
+        return !text.isEmpty && text != "0"
+    }
+
+    /// `MMPREP_VIDEO_TRACE` is set: one line on stderr per decode saying what was decoded.
+    static var traceRequested: Bool {
+        guard let value = getenv("MMPREP_VIDEO_TRACE") else { return false }
+        return value.pointee != 0 && String(cString: value) != "0"
+    }
+
+    private func trace(_ line: String) {
+        guard Self.traceRequested else { return }
+        let text = Array("mmprep video trace: \(path): \(line)\n".utf8)
+        _ = text.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }
 
     /// Calls `body` once for every distinct index in `indices`, in ascending order, with the
@@ -29,76 +60,25 @@ public struct VideoFrameReader: Sendable {
             throw DecodeError(file: path, reason: .missingFrame, call: "plan",
                               message: "frame index out of range 0..<\(info.frameCount)")
         }
-        let fmt = try FormatContext(path: path, deadlineMicros: limits.deadline())
-        guard Int(info.streamIndex) < Int(fmt.pointer.pointee.nb_streams),
-              let stream = fmt.pointer.pointee.streams[Int(info.streamIndex)] else {
-            throw DecodeError(file: path, reason: .noStream, call: "av_find_best_stream", message: "video stream vanished")
-        }
-        for i in 0..<Int(fmt.pointer.pointee.nb_streams) where i != Int(info.streamIndex) {
-            fmt.pointer.pointee.streams[i]?.pointee.discard = AVDISCARD_ALL
-        }
-        let codec = try CodecContext(stream: stream, threads: threads, file: path, maxPixels: limits.maxPixels)
-        let converter = try ColorConverter(file: path)
-        let orientation: Orientation = switch info.rotation {
-        case 90: .rotate90Clockwise
-        case 180: .rotate180
-        case 270: .rotate90CounterClockwise
-        default: .identity
-        }
-        let packet = Packet()
-        let frame = Frame()
-        let nopts = mm_av_nopts_value()
-        var next = 0  // position in `wanted`
-
-        func drain() throws -> Bool {
-            while true {
-                let rc = avcodec_receive_frame(codec.pointer, frame.pointer)
-                if rc == mm_averror_eagain() || rc == mm_averror_eof() { return false }
-                if rc < 0 {
-                    throw DecodeError(file: path, reason: .corrupt, call: "avcodec_receive_frame",
-                                      message: ffmpegErrorText(rc), code: rc)
+        var delivered = Set<Int>()
+        if !fullDecode, let schedule = DecodeSchedule(info: info, wanted: wanted) {
+            do {
+                let pass = try VideoDecodePass(path: path, info: info, threads: threads, limits: limits)
+                try pass.run(wanted: wanted, schedule: schedule, skip: []) { index, frame in
+                    delivered.insert(index)
+                    try body(index, frame)
                 }
-                defer { av_frame_unref(frame.pointer) }
-                let f = frame.pointer.pointee
-                var t = f.pts != nopts ? f.pts : f.pkt_dts
-                if t == nopts { t = f.best_effort_timestamp }
-                if t == nopts { continue }
-                guard info.framePTS[wanted[next]] <= t else { continue }
-                let rgb = try converter.convert(frame.pointer).transformed(orientation)
-                while next < wanted.count && info.framePTS[wanted[next]] <= t {
-                    try body(wanted[next], rgb)
-                    next += 1
-                }
-                if next == wanted.count { return true }
-                if limits.deadlineExpired() {
-                    throw DecodeError(file: path, reason: .timeout, call: "avcodec_receive_frame",
-                                      message: "time budget exceeded")
-                }
+                trace("fast: \(wanted.count) frames of \(info.frameCount), \(pass.stats)")
+                return
+            } catch let abandoned as VideoDecodePass.Abandoned {
+                // Decode in full; frames already handed over are not handed over again.
+                trace("fast path abandoned: \(abandoned.reason); decoding in full")
             }
+        } else if !fullDecode {
+            trace("no fast path for \(info.codec) in \(info.container)")
         }
-
-        var finished = false
-        readLoop: while try fmt.read(into: packet) {
-            defer { av_packet_unref(packet.pointer) }
-            guard packet.pointer.pointee.stream_index == info.streamIndex else { continue }
-            var rc = avcodec_send_packet(codec.pointer, packet.pointer)
-            while rc == mm_averror_eagain() {
-                if try drain() { finished = true; break readLoop }
-                rc = avcodec_send_packet(codec.pointer, packet.pointer)
-            }
-            if rc < 0 && rc != mm_averror_invaliddata() {
-                throw DecodeError(file: path, reason: .corrupt, call: "avcodec_send_packet",
-                                  message: ffmpegErrorText(rc), code: rc)
-            }
-            if try drain() { finished = true; break }
-        }
-        if !finished {
-            _ = avcodec_send_packet(codec.pointer, nil)
-            finished = try drain()
-        }
-        if !finished {
-            throw DecodeError(file: path, reason: .missingFrame, call: "avcodec_receive_frame",
-                              message: "frame \(wanted[next]) was never produced by the decoder")
-        }
+        let pass = try VideoDecodePass(path: path, info: info, threads: threads, limits: limits)
+        try pass.run(wanted: wanted, schedule: nil, skip: delivered, body)
+        trace("full: \(wanted.count) frames of \(info.frameCount), \(pass.stats)")
     }
 }

@@ -24,6 +24,8 @@ public struct VideoInfo: Sendable, Equatable {
     public var timeBaseNum: Int32
     public var timeBaseDen: Int32
     public var streamIndex: Int32
+    /// Every packet of the stream in decode order (discarded ones included).
+    public var packets: [VideoPacket]
 
     /// Size after rotation.
     public var width: Int { rotation % 180 == 0 ? codedWidth : codedHeight }

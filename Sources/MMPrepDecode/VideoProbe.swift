@@ -28,14 +28,25 @@ public enum VideoProbe {
             fmt.pointer.pointee.streams[i]?.pointee.discard = AVDISCARD_ALL
         }
         let packet = Packet()
+        let inspector = PacketInspector(codecID: par.codec_id, extradata: par.extradata.map { UnsafePointer($0) },
+                                        extradataSize: Int(par.extradata_size))
         var pts: [Int64] = []
+        var packets: [VideoPacket] = []
         var maxEnd = Int64.min
         let nopts = mm_av_nopts_value()
         let discardFlag = mm_av_pkt_flag_discard()
+        let keyFlag = mm_av_pkt_flag_key()
         while try fmt.read(into: packet) {
             defer { av_packet_unref(packet.pointer) }
             let p = packet.pointer.pointee
-            guard p.stream_index == index, (p.flags & discardFlag) == 0 else { continue }
+            guard p.stream_index == index else { continue }
+            let traits = inspector.traits(of: UnsafeBufferPointer(start: p.data, count: Int(max(0, p.size))),
+                                          keyFlag: (p.flags & keyFlag) != 0)
+            packets.append(VideoPacket(pts: p.pts == nopts ? .min : p.pts, dts: p.dts == nopts ? .min : p.dts, pos: p.pos,
+                                       frameIndex: (p.flags & discardFlag) == 0 ? Int32(pts.count) : -1,
+                                       resetsDecoder: traits.resetsDecoder,
+                                       carriesParameterSets: traits.carriesParameterSets))
+            guard (p.flags & discardFlag) == 0 else { continue }
             var t = p.pts != nopts ? p.pts : p.dts
             if t == nopts { t = (pts.last ?? 0) + max(1, p.duration) }
             pts.append(t)
@@ -50,6 +61,13 @@ public enum VideoProbe {
         }
         guard !pts.isEmpty else {
             throw DecodeError(file: path, reason: .corrupt, call: "av_read_frame", message: "the video stream has no frames")
+        }
+        // Packets carry frames in decode order; frame i is the i-th timestamp in pts order.
+        let order = pts.indices.sorted { (pts[$0], $0) < (pts[$1], $1) }
+        var rank = [Int32](repeating: 0, count: pts.count)
+        for (i, k) in order.enumerated() { rank[k] = Int32(i) }
+        for k in packets.indices where packets[k].frameIndex >= 0 {
+            packets[k].frameIndex = rank[Int(packets[k].frameIndex)]
         }
         pts.sort()
         let tb = stream.pointee.time_base
@@ -77,7 +95,7 @@ public enum VideoProbe {
             colorMatrix: String(cString: av_color_space_name(par.color_space) ?? av_color_space_name(AVCOL_SPC_UNSPECIFIED)),
             colorRange: String(cString: av_color_range_name(par.color_range) ?? av_color_range_name(AVCOL_RANGE_UNSPECIFIED)),
             frameCount: pts.count, fps: fps, duration: duration, headerFPS: headerFPS,
-            framePTS: pts, timeBaseNum: tb.num, timeBaseDen: tb.den, streamIndex: index)
+            framePTS: pts, timeBaseNum: tb.num, timeBaseDen: tb.den, streamIndex: index, packets: packets)
     }
 
     /// Clockwise display rotation in degrees, as the ffmpeg CLI's autorotate computes it.
