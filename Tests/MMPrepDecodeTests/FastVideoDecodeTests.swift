@@ -67,8 +67,18 @@ struct PacketInspectorTests {
         #expect(!Self.inspect(AV_CODEC_ID_VP8, [0x51, 0x42, 0x00]).resetsDecoder)
     }
 
+    @Test func av1ShownKeyFrames() {
+        // temporal delimiter, sequence header, then a frame OBU whose header starts
+        // show_existing_frame frame_type show_frame
+        let head: [UInt8] = [0x12, 0x00, 0x0A, 0x01, 0x00]
+        #expect(Self.inspect(AV_CODEC_ID_AV1, head + [0x32, 0x02, 0x10, 0x00]) == .init(resetsDecoder: true, carriesParameterSets: true))
+        #expect(!Self.inspect(AV_CODEC_ID_AV1, [0x12, 0x00, 0x32, 0x02, 0x30, 0x00]).resetsDecoder)  // inter frame
+        #expect(!Self.inspect(AV_CODEC_ID_AV1, head + [0x32, 0x02, 0x00, 0x00]).resetsDecoder)  // hidden key frame
+        #expect(!Self.inspect(AV_CODEC_ID_AV1, [0x12, 0x00, 0x1A, 0x01, 0x80]).resetsDecoder)  // show_existing_frame
+    }
+
     @Test func otherCodecsNeverRestart() {
-        #expect(Self.inspect(AV_CODEC_ID_AV1, [0x12, 0, 0x0A]) == .init())
+        #expect(Self.inspect(AV_CODEC_ID_MPEG4, [0, 0, 1, 0xB6, 0x10]) == .init())
         #expect(Self.inspect(AV_CODEC_ID_MJPEG, [0xFF, 0xD8]).resetsDecoder)
     }
 }
@@ -132,7 +142,7 @@ struct DecodeScheduleTests {
         var info = Self.info(Self.closed)
         info.packets[3].pts = .min
         #expect(DecodeSchedule(info: info, wanted: [1]) == nil)
-        #expect(DecodeSchedule(info: Self.info(codec: "av1", Self.closed), wanted: [1]) == nil)
+        #expect(DecodeSchedule(info: Self.info(codec: "theora", Self.closed), wanted: [1]) == nil)
     }
 
     @Test func standaloneFramesAreDroppedNotSought() throws {
