@@ -1,7 +1,8 @@
 /// What the fast decode path does with each packet, worked out from the probe's packet scan
 /// and the frames wanted:
 ///
-/// - a packet whose frame is wanted is decoded normally;
+/// - a packet whose frame is wanted is decoded normally, and so is every packet of codecs whose
+///   decoders do not honour `skip_frame` per packet (VP8, VP9, AV1);
 /// - any other packet is decoded with `skip_frame = AVDISCARD_NONREF`, so the decoder drops it
 ///   when no other picture refers to it (H.264, HEVC, MPEG-4), or never sent at all for codecs
 ///   whose frames stand alone (MJPEG);
@@ -35,7 +36,7 @@ struct DecodeSchedule {
         switch info.codec {
         case "h264", "hevc", "mpeg4": unwantedAction = .skipIfNonReference
         case "mjpeg": unwantedAction = .drop
-        case "vp8", "vp9": unwantedAction = .decode
+        case "vp8", "vp9", "av1": unwantedAction = .decode
         default: return nil
         }
         // Each frame must be recognisable by its own pts.

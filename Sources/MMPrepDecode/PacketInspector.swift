@@ -1,8 +1,9 @@
 import CFFmpeg
 
 /// Reads the first bytes of a video packet to tell whether decoding can restart there without
-/// anything that came before (an H.264 IDR, an HEVC IDR/CRA/BLA, a VP8/VP9 key frame, any
-/// frame of an intra-only codec) and whether it carries in-band parameter sets.
+/// anything that came before (an H.264 IDR, an HEVC IDR/CRA/BLA, a VP8/VP9 key frame, an AV1
+/// shown key frame, any frame of an intra-only codec) and whether it carries in-band parameter
+/// sets (SPS/PPS/VPS, AV1 sequence headers).
 ///
 /// Only codecs listed here get a fast decode path; everything else is decoded in full.
 struct PacketInspector {
@@ -12,6 +13,8 @@ struct PacketInspector {
         case hevc(nalLength: Int)
         case vp8
         case vp9
+        /// AV1 OBUs with size fields (the MP4/Matroska/WebM sample format).
+        case av1
         /// Every packet is a picture of its own (MJPEG).
         case intraOnly
         case unknown
@@ -37,6 +40,7 @@ struct PacketInspector {
                 ? .hevc(nalLength: Int(extra[21] & 3) + 1) : .hevc(nalLength: 0)
         case AV_CODEC_ID_VP8: syntax = .vp8
         case AV_CODEC_ID_VP9: syntax = .vp9
+        case AV_CODEC_ID_AV1: syntax = .av1
         case AV_CODEC_ID_MJPEG: syntax = .intraOnly
         default: syntax = .unknown
         }
@@ -65,6 +69,8 @@ struct PacketInspector {
             return Traits(resetsDecoder: keyFlag && data[0] & 1 == 0, carriesParameterSets: false)
         case .vp9:
             return Traits(resetsDecoder: keyFlag && Self.vp9KeyFrame(data), carriesParameterSets: false)
+        case .av1:
+            return Self.av1Traits(data)
         case .intraOnly:
             return Traits(resetsDecoder: true, carriesParameterSets: false)
         case .unknown:
@@ -118,6 +124,47 @@ struct PacketInspector {
                 }
             }
             if previous >= 0 { _ = visit(previous, data.count) }
+        }
+        return traits
+    }
+
+    // MARK: AV1
+
+    /// A temporal unit restarts decoding when its first frame is a shown key frame (which
+    /// refreshes every reference); a sequence header OBU counts as a parameter set.
+    static func av1Traits(_ data: UnsafeBufferPointer<UInt8>) -> Traits {
+        var traits = Traits()
+        var reducedStillPicture = false
+        var i = 0
+        while i < data.count {
+            let header = data[i]
+            let type = (header >> 3) & 0x0F
+            guard header & 0x80 == 0, header & 0x02 != 0 else { return traits }  // forbidden bit, has_size_field
+            i += header & 0x04 != 0 ? 2 : 1
+            var size = 0, shift = 0
+            while i < data.count, shift < 56 {
+                let b = data[i]
+                size |= Int(b & 0x7F) << shift
+                shift += 7
+                i += 1
+                if b & 0x80 == 0 { break }
+            }
+            guard size >= 0, i + size <= data.count else { return traits }
+            let payload = UnsafeBufferPointer(rebasing: data[i..<(i + size)])
+            if type == 1 {  // OBU_SEQUENCE_HEADER: seq_profile(3) still_picture(1) reduced_still_picture_header(1)
+                traits.carriesParameterSets = true
+                reducedStillPicture = payload.count > 0 && payload[0] & 0x08 != 0
+            } else if type == 3 || type == 6 {  // OBU_FRAME_HEADER, OBU_FRAME
+                if reducedStillPicture {
+                    traits.resetsDecoder = true
+                } else if payload.count > 0 {
+                    // show_existing_frame(1) frame_type(2) show_frame(1); KEY_FRAME is 0.
+                    let bits = payload[0]
+                    traits.resetsDecoder = bits & 0x80 == 0 && (bits >> 5) & 0x03 == 0 && bits & 0x10 != 0
+                }
+                return traits
+            }
+            i += size
         }
         return traits
     }

@@ -30,11 +30,12 @@ final class VideoDecodePass {
     struct Stats: CustomStringConvertible {
         var packetsSent = 0
         var packetsSentSkippable = 0
+        var framesDecoded = 0
         var packetsDropped = 0
         var seeks = 0
         var description: String {
             "sent \(packetsSent) packets (\(packetsSentSkippable) skippable if non-reference), " +
-                "dropped \(packetsDropped), seeks \(seeks)"
+                "dropped \(packetsDropped), seeks \(seeks), \(framesDecoded) frames out of the decoder"
         }
     }
 
@@ -78,6 +79,7 @@ final class VideoDecodePass {
                                       message: ffmpegErrorText(rc), code: rc)
                 }
                 defer { av_frame_unref(frame.pointer) }
+                stats.framesDecoded += 1
                 let f = frame.pointer.pointee
                 var t = f.pts != nopts ? f.pts : f.pkt_dts
                 if t == nopts { t = f.best_effort_timestamp }

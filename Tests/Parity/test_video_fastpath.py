@@ -92,7 +92,10 @@ CLIPS = [
     dict(name="mjpeg.avi", secs=3, rate=25, enc=["-c:v", "mjpeg", "-q:v", "5"], pix_fmt="yuvj420p",
          fast=True, seeks=False),
     dict(name="av1_svt.mp4", secs=4, rate=25, enc=["-c:v", "libsvtav1", "-preset", "12", "-crf", "40", "-g", "25"],
-         fast=False, seeks=False, optional=True),
+         fast=True, seeks=True, optional=True),
+    dict(name="av1_aom.mkv", secs=4, rate=25,
+         enc=["-c:v", "libaom-av1", "-cpu-used", "8", "-crf", "45", "-b:v", "0", "-g", "25", "-lag-in-frames", "10"],
+         fast=True, seeks=True, optional=True),
 ]
 SIZE = (192, 108)
 
