@@ -29,7 +29,7 @@ public struct VideoFrameReader: Sendable {
             throw DecodeError(file: path, reason: .missingFrame, call: "plan",
                               message: "frame index out of range 0..<\(info.frameCount)")
         }
-        let fmt = try FormatContext(path: path, deadlineMicros: limits.deadline())
+        let fmt = try FormatContext(path: path, limits: limits.open)
         guard Int(info.streamIndex) < Int(fmt.pointer.pointee.nb_streams),
               let stream = fmt.pointer.pointee.streams[Int(info.streamIndex)] else {
             throw DecodeError(file: path, reason: .noStream, call: "av_find_best_stream", message: "video stream vanished")
@@ -37,7 +37,8 @@ public struct VideoFrameReader: Sendable {
         for i in 0..<Int(fmt.pointer.pointee.nb_streams) where i != Int(info.streamIndex) {
             fmt.pointer.pointee.streams[i]?.pointee.discard = AVDISCARD_ALL
         }
-        let codec = try CodecContext(stream: stream, threads: threads, file: path, maxPixels: limits.maxPixels)
+        let codec = try CodecContext(stream: stream, threads: threads, file: path, maxPixels: limits.maxPixels,
+                                     codecs: limits.codecs)
         let converter = try ColorConverter(file: path)
         let orientation: Orientation = switch info.rotation {
         case 90: .rotate90Clockwise
@@ -70,10 +71,7 @@ public struct VideoFrameReader: Sendable {
                     next += 1
                 }
                 if next == wanted.count { return true }
-                if limits.deadlineExpired() {
-                    throw DecodeError(file: path, reason: .timeout, call: "avcodec_receive_frame",
-                                      message: "time budget exceeded")
-                }
+                try checkDeadline(fmt, call: "avcodec_receive_frame")
             }
         }
 
@@ -81,6 +79,7 @@ public struct VideoFrameReader: Sendable {
         readLoop: while try fmt.read(into: packet) {
             defer { av_packet_unref(packet.pointer) }
             guard packet.pointer.pointee.stream_index == info.streamIndex else { continue }
+            try checkDeadline(fmt, call: "av_read_frame")
             var rc = avcodec_send_packet(codec.pointer, packet.pointer)
             while rc == mm_averror_eagain() {
                 if try drain() { finished = true; break readLoop }
@@ -99,6 +98,13 @@ public struct VideoFrameReader: Sendable {
         if !finished {
             throw DecodeError(file: path, reason: .missingFrame, call: "avcodec_receive_frame",
                               message: "frame \(wanted[next]) was never produced by the decoder")
+        }
+    }
+
+    /// Between frames: the input's time budget.
+    func checkDeadline(_ fmt: FormatContext, call: String) throws(DecodeError) {
+        if fmt.deadlineExpired {
+            throw DecodeError(file: path, reason: .timeout, call: call, message: "time budget exceeded")
         }
     }
 }

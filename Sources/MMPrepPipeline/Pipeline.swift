@@ -159,6 +159,7 @@ public struct Pipeline: Sendable, Equatable {
     public var output: OutputSettings
     public var text: TextSettings
     public var watch: WatchSettings = WatchSettings()
+    public var limits: LimitsSettings = LimitsSettings()
 
     public var layout: PatchLayout {
         PatchLayout(patchSize: image.patchSize, mergeSize: image.mergeSize, temporalPatchSize: image.temporalPatchSize)
