@@ -141,13 +141,20 @@ static inline int mm_io_open_refused(struct AVFormatContext *s, AVIOContext **pb
     return AVERROR(EPERM);
 }
 
-/// Opens `ctx` on `pb` (custom I/O, nested opens refused). Returns avformat_open_input's result;
-/// on failure the context is freed (pb is not).
-static inline int mm_open_custom_input(AVFormatContext **ctx, AVIOContext *pb, AVDictionary **options) {
+/// Detects the container from the first `probesize` bytes of `pb` (no file name, so no extension
+/// hints). Returns the score, or AVERROR_INVALIDDATA when nothing matches.
+static inline int mm_probe_format(AVIOContext *pb, const AVInputFormat **fmt, unsigned probesize) {
+    return av_probe_input_buffer2(pb, fmt, "", NULL, 0, probesize);
+}
+
+/// Opens `ctx` on `pb` with the demuxer `fmt` (custom I/O, nested opens refused). Returns
+/// avformat_open_input's result; on failure the context is freed (pb is not).
+static inline int mm_open_custom_input(AVFormatContext **ctx, AVIOContext *pb, const AVInputFormat *fmt,
+                                       AVDictionary **options) {
     (*ctx)->pb = pb;
     (*ctx)->flags |= AVFMT_FLAG_CUSTOM_IO;
     (*ctx)->io_open = mm_io_open_refused;
-    return avformat_open_input(ctx, "mmprep-input", NULL, options);
+    return avformat_open_input(ctx, "mmprep-input", fmt, options);
 }
 
 /// The name of the decoder FFmpeg would use for a codec name ("av1" -> "libdav1d"), or NULL.

@@ -90,12 +90,22 @@ public struct InputWalker: Sendable {
         var stack = [""]
         while let rel = stack.popLast() {
             let dir = rel.isEmpty ? root : root + "/" + rel
-            let names: [String]
+            let listing: DirectoryListing
             do {
-                names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+                listing = try DirectoryListing(dir)
             } catch {
-                problems.append((SampleKey.sanitize(rel), dir, "cannot list folder: \(error.localizedDescription)", "io"))
+                problems.append((SampleKey.sanitize(rel), dir, error.message, error.reason))
                 continue
+            }
+            let names = listing.names
+            for bad in listing.invalidNames where !bad.hasPrefix(".") {
+                guard Self.isMedia(bad) || bad.lowercased().hasSuffix(".jsonl") else {
+                    skipped += 1
+                    continue
+                }
+                let relPath = rel.isEmpty ? bad : rel + "/" + bad
+                problems.append((SampleKey.sanitize((relPath as NSString).deletingPathExtension), root + "/" + relPath,
+                                 "the file name is not valid UTF-8; refused", "not-utf8"))
             }
             // Sidecars count only as regular files; any other kind refuses its media file.
             var kinds: [String: mode_t] = [:]
@@ -111,7 +121,8 @@ public struct InputWalker: Sendable {
                 guard lstat(path, &st) == 0 else { continue }
                 switch st.st_mode & S_IFMT {
                 case S_IFDIR where Self.isMedia(name):
-                    problems.append((SampleKey.sanitize(relPath), path, "a directory named like a media file; refused",
+                    problems.append((SampleKey.sanitize((relPath as NSString).deletingPathExtension), path,
+                                     "a directory named like a media file; refused",
                                      "not-regular"))
                 case S_IFDIR:
                     stack.append(relPath)

@@ -14,10 +14,11 @@ import Glibc
 /// with `timeout` once the deadline passes.
 final class FormatContext {
     /// Demuxers mmprep opens. Anything FFmpeg detects outside this list is refused.
-    static let allowedDemuxers = [
+    static let allowed: Set<String> = [
         "mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm", "avi", "flv", "mpeg", "mpegts", "ogg", "asf",
         "gif", "bmp_pipe", "tiff_pipe", "png_pipe", "jpeg_pipe", "webp_pipe", "mjpeg",
-    ].joined(separator: ",")
+    ]
+    static let allowedDemuxers = allowed.sorted().joined(separator: ",")
 
     let pointer: UnsafeMutablePointer<AVFormatContext>
     let file: String
@@ -53,31 +54,48 @@ final class FormatContext {
             throw DecodeError(file: path, reason: .io, call: "avformat_alloc_context", message: "out of memory")
         }
         mm_set_interrupt(ctx, deadline)
+        // Detect the container first, so that "not a format mmprep opens" (unsupported-format)
+        // and "a damaged file of an allowed format" (corrupt) are told apart.
+        var detected: UnsafePointer<AVInputFormat>? = nil
+        let score = mm_probe_format(io, &detected, UInt32(limits.probeBytes))
+        guard score >= 0, let format = detected else {
+            avformat_free_context(ctx)
+            cleanUp()
+            if score == mm_averror_exit() {
+                throw DecodeError(file: path, reason: .timeout, call: "av_probe_input_buffer2", message: "time budget exceeded")
+            }
+            throw DecodeError(file: path, reason: .unsupportedFormat, call: "av_probe_input_buffer2",
+                              message: "not a media format FFmpeg recognises (\(ffmpegErrorText(score)))", code: score)
+        }
+        let formatName = String(cString: format.pointee.name)
+        guard formatName.split(separator: ",").contains(where: { Self.allowed.contains(String($0)) }) else {
+            avformat_free_context(ctx)
+            cleanUp()
+            throw DecodeError(file: path, reason: .unsupportedFormat, call: "av_probe_input_buffer2",
+                              message: "detected as \(formatName), a container format mmprep does not open")
+        }
         var options: OpaquePointer? = nil
         av_dict_set(&options, "protocol_whitelist", "file", 0)
         av_dict_set(&options, "format_whitelist", Self.allowedDemuxers, 0)
         av_dict_set(&options, "probesize", String(limits.probeBytes), 0)
         av_dict_set(&options, "analyzeduration", String(limits.analyzeMicros), 0)
         var raw: UnsafeMutablePointer<AVFormatContext>? = ctx
-        let rc = mm_open_custom_input(&raw, io, &options)
+        let rc = mm_open_custom_input(&raw, io, format, &options)
         av_dict_free(&options)
         guard rc >= 0, let opened = raw else {
             cleanUp()
-            let text = ffmpegErrorText(rc)
             if rc == mm_averror_exit() {
                 throw DecodeError(file: path, reason: .timeout, call: "avformat_open_input", message: "time budget exceeded")
             }
-            let reason: DecodeError.Reason = rc == mm_averror_einval() || rc == mm_averror_invaliddata()
-                ? .unsupportedFormat : .io
-            throw DecodeError(file: path, reason: reason, call: "avformat_open_input",
-                              message: rc == mm_averror_einval() ? "\(text) (the container format is not allowed)" : text,
-                              code: rc)
+            throw DecodeError(file: path, reason: .corrupt, call: "avformat_open_input",
+                              message: "\(formatName): \(ffmpegErrorText(rc))", code: rc)
         }
         pointer = opened
         self.deadline = deadline
         self.io = ioOwned
         // Limits on what the header declares, before any decoder runs.
         try checkStreamCount(call: "avformat_open_input")
+        try checkDeclaredSizes()
         var streamOptions: OpaquePointer? = nil
         av_dict_set(&streamOptions, "max_pixels", String(limits.maxPixels), 0)
         let info = mm_find_stream_info(opened, streamOptions)
@@ -105,6 +123,20 @@ final class FormatContext {
         guard n <= limits.maxStreams else {
             throw DecodeError(file: file, reason: .limitExceeded, call: call,
                               message: "\(n) streams, above the limit of \(limits.maxStreams)")
+        }
+    }
+
+    /// Every video stream's size as the header declares it (a decoder that refuses it during
+    /// find_stream_info would leave no size to check afterwards).
+    private func checkDeclaredSizes() throws(DecodeError) {
+        for i in 0..<Int(pointer.pointee.nb_streams) {
+            guard let par = pointer.pointee.streams[i]?.pointee.codecpar,
+                  par.pointee.codec_type == AVMEDIA_TYPE_VIDEO else { continue }
+            let w = Int(par.pointee.width), h = Int(par.pointee.height)
+            if w > 0, h > 0, w > limits.maxPixels / h {
+                throw DecodeError(file: file, reason: .limitExceeded, call: "avformat_open_input",
+                                  message: "stream \(i) declares \(w)x\(h) frames, above the limit of \(limits.maxPixels) pixels")
+            }
         }
     }
 

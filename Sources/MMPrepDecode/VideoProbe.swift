@@ -46,6 +46,13 @@ public enum VideoProbe {
             throw DecodeError(file: path, reason: .corrupt, call: "av_read_frame", message: "the video stream has no frames")
         }
         pts.sort()
+        // Frame i is the first frame at or after the i-th timestamp: frames sharing one cannot be
+        // told apart (every index would get the first of them).
+        if let dup = zip(pts, pts.dropFirst()).first(where: { $0.0 == $0.1 }) {
+            let shared = pts.filter { $0 == dup.0 }.count
+            throw DecodeError(file: path, reason: .corrupt, call: "av_read_frame",
+                              message: "\(shared) frames share the timestamp \(dup.0); frames cannot be told apart")
+        }
         // Seconds as torchcodec computes them: pts * num / den, then end - begin.
         func seconds(_ t: Int64) -> Double { Double(t) * Double(tb.num) / Double(tb.den) }
         var duration = seconds(maxEnd) - seconds(pts[0])
