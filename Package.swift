@@ -70,6 +70,10 @@ let package = Package(
         .testTarget(name: "MMPrepTextTests", dependencies: ["MMPrepText"]),
         .testTarget(name: "MMPrepDatasetTests", dependencies: ["MMPrepDataset"]),
         .testTarget(name: "MMPrepServiceTests", dependencies: ["MMPrepService"]),
+        // Replays fuzz/regressions/ (inputs the fuzz targets in fuzz/ found).
+        .testTarget(name: "FuzzRegressionTests",
+                    dependencies: ["MMPrepRunner", "MMPrepPipeline", "MMPrepDecode", "MMPrepText", "MMPrepDataset",
+                                   .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]
 )
