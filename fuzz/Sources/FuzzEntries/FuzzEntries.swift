@@ -137,6 +137,8 @@ public enum FuzzEntries {
         p.video.minPixels = 56 * 56
         p.video.maxPixels = 112 * 112
         p.video.threads = 1
+        p.limits.timeout = 5
+        p.limits.maxFrames = 20_000
         return p
     }()
 }
