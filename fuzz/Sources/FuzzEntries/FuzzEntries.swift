@@ -111,6 +111,7 @@ public enum FuzzEntries {
     /// The media entry point: sniff, then the image decoders, or FFmpeg's probe/scan and the
     /// frame reader for the first, middle and last frame, under small limits and a time budget.
     public static func media(_ bytes: [UInt8]) {
+        FFmpegLogging.setLevel(.quiet)
         let path = scratch(".media", bytes)
         defer { unlink(path) }
         let pipeline = fuzzPipeline
