@@ -7,7 +7,7 @@
 # Each sanitizer builds into its own scratch folder (.build-asan, .build-tsan). The system C
 # libraries (FFmpeg, libpng, libjpeg-turbo, libwebp) are not instrumented; their memory errors
 # show when Swift or the shims touch bad memory, and their threads through the pthread
-# interceptors. Suppressions, if ever needed, go in scripts/sanitizers/*.supp.
+# interceptors. Leaks outside mmprep's code are suppressed in scripts/sanitizers/lsan.supp.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -21,6 +21,7 @@ run() {
 }
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$ROOT/scripts/sanitizers/lsan.supp:print_suppressions=0}"
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
 
 case "${1:-all}" in

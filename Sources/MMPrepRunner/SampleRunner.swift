@@ -108,6 +108,20 @@ public struct SampleRunner: Sendable {
     /// The resized frame size for `frames` sampled frames of `height` x `width`.
     public func videoSize(frames: Int, height: Int, width: Int, file: String,
                           warnings: inout [String]) throws -> (height: Int, width: Int) {
+        let size = try videoSizeUnchecked(frames: frames, height: height, width: width, file: file, warnings: &warnings)
+        // qwen-vl-utils' smart_resize floors without a lower bound when it shrinks: a thin frame
+        // (aspect ratio over ~130 with many frames) gets a side of 0, and the reference's resize
+        // then fails too. Found by fuzz-media.
+        guard size.height > 0, size.width > 0 else {
+            throw RunnerError(file: file, stage: "resize",
+                              message: "\(width)x\(height) frames resize to \(size.width)x\(size.height): a side below "
+                                       + "one patch (the reference fails here too)")
+        }
+        return size
+    }
+
+    func videoSizeUnchecked(frames: Int, height: Int, width: Int, file: String,
+                            warnings: inout [String]) throws -> (height: Int, width: Int) {
         let v = pipeline.video
         let factor = pipeline.layout.factor
         do {

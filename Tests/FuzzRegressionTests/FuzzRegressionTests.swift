@@ -19,7 +19,7 @@ struct FuzzRegressionTests {
         let dir = regressions.appendingPathComponent(target).path
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
         return names.filter { !$0.hasPrefix(".") }.compactMap { name in
-            FileManager.default.contents(atPath: dir + "/" + name).map { (name, Array($0)) }
+            (try? BoundedFile.read(dir + "/" + name, maxBytes: 1 << 20)).map { (name, $0) }
         }
     }
 
@@ -52,18 +52,53 @@ struct FuzzRegressionTests {
         }
     }
 
+    /// The fuzz-media target's pipeline (fuzz/Sources/FuzzEntries): small limits and sizes.
+    static var fuzzPipeline: Pipeline {
+        var p = Presets.preset(.qwen25VL)
+        p.image.maxDecodePixels = 4096 * 4096
+        p.image.minPixels = 56 * 56
+        p.image.maxPixels = 112 * 112
+        p.video.maxDecodePixels = 2048 * 2048
+        p.video.maxFrames = 8
+        p.video.minPixels = 56 * 56
+        p.video.maxPixels = 112 * 112
+        p.video.threads = 1
+        p.limits.timeout = 5
+        p.limits.maxFrames = 20_000
+        return p
+    }
+
+    static let logger = Logger(label: "replay", factory: { _ in SwiftLogNoOpLogHandler() })
+
     @Test func mediaInputs() throws {
-        var pipeline = Presets.preset(.qwen25VL)
-        pipeline.image.maxDecodePixels = 4096 * 4096
-        pipeline.video.maxDecodePixels = 2048 * 2048
-        pipeline.video.maxFrames = 8
-        pipeline.limits.timeout = 10
-        let runner = SampleRunner(pipeline: pipeline, logger: Logger(label: "replay", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let runner = SampleRunner(pipeline: Self.fuzzPipeline, logger: Self.logger)
         for (name, bytes) in Self.inputs("media") {
             let path = try Self.scratch(name, bytes)
             _ = try? runner.preprocess(path: path)
             _ = try? runner.imageDecoder.decode(path: path)
-            _ = try? runner.probeVideo(path: path)
+            if let info = try? VideoProbe.scan(path: path, limits: runner.videoLimits) {
+                let picks = Array(Set([0, info.frameCount / 2, info.frameCount - 1]))
+                try? VideoFrameReader(path: path, info: info, threads: 1, limits: runner.videoLimits)
+                    .decode(indices: picks) { _, _ in }
+            }
+        }
+    }
+
+    /// fuzz/regressions/media/thin-video-resizes-to-zero-width.ts: qwen-vl-utils' sizing gives a
+    /// thin frame a width of 0 under a small max_pixels, which trapped in the resize. A manifest
+    /// can ask for that: a video part's own `max_pixels` with the default pipeline. Now a
+    /// resize-stage error.
+    @Test func thinFramesAreAResizeErrorNotATrap() {
+        var pipeline = Presets.preset(.qwen25VL)
+        pipeline.video.itemMaxPixels = 12544
+        let runner = SampleRunner(pipeline: pipeline, logger: Self.logger)
+        var warnings: [String] = []
+        #expect(throws: RunnerError.self) {
+            _ = try runner.videoSize(frames: 2, height: 536, width: 32, file: "thin.mp4", warnings: &warnings)
+        }
+        let small = SampleRunner(pipeline: Self.fuzzPipeline, logger: Self.logger)
+        #expect(throws: RunnerError.self) {
+            _ = try small.videoSize(frames: 1, height: 536, width: 32, file: "thin.ts", warnings: &warnings)
         }
     }
 }

@@ -329,6 +329,13 @@ def build(root: Path, sparse_gb: float = 1.0, big_sidecar_mb: int = 100) -> list
         "sidecar", ("input", {"json"}))
     (inbox / "sidecar-deep.json").write_bytes(b"[" * 100_000 + b"]" * 100_000)
 
+    # A thin (but valid) video: converts as a folder input.
+    thin = root / "src" / "thin.mp4"
+    if not thin.exists():
+        _ff("-f", "lavfi", "-i", "testsrc2=size=32x536:rate=5:duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+            str(thin))
+    put("thin-video.mp4", thin.read_bytes(), "valid 32x536 video", "good", "ok")
+
     # Manifests.
     manifest = inbox / "hostile.jsonl"
     lines = [
@@ -342,6 +349,8 @@ def build(root: Path, sparse_gb: float = 1.0, big_sidecar_mb: int = 100) -> list
             {"type": "image", "image": str(good["png"])}]}]}),
         json.dumps({"id": "m-url", "messages": [{"role": "user", "content": [
             {"type": "video", "video": "http://127.0.0.1:9/x.mp4"}]}]}),
+        json.dumps({"id": "m-thin", "messages": [{"role": "user", "content": [
+            {"type": "video", "video": "thin-video.mp4", "max_pixels": 12544}]}]}),
     ]
     raw = "\n".join(lines).encode() + b"\n" + b'{"id": "m-bad-utf8", "caption": "\xff"}\n'
     manifest.write_bytes(raw)
@@ -355,8 +364,10 @@ def build(root: Path, sparse_gb: float = 1.0, big_sidecar_mb: int = 100) -> list
              key="m-escape"),
         Case("hostile.jsonl", "manifest with an absolute path", "manifest", ("input", {"path"}), key="m-absolute"),
         Case("hostile.jsonl", "manifest naming an http URL", "manifest", ("input", {"path"}), key="m-url"),
+        Case("hostile.jsonl", "manifest asking for max_pixels 12544 on a 32x536 video (a side would be 0; "
+             "found by fuzz-media)", "manifest", ("resize", {"resize"}), key="m-thin"),
         Case("hostile.jsonl", "manifest line that is not UTF-8", "manifest", ("input", {"not-utf8"}),
-             key="hostile-000007"),
+             key="hostile-000008"),
     ]
 
     # A name that is not UTF-8.
