@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "mmprep", targets: ["mmprep"]),
+        // For the fuzz targets in fuzz/ (a separate package that depends on this one by path).
+        .library(name: "MMPrepFuzzable",
+                 targets: ["MMPrepDecode", "MMPrepPipeline", "MMPrepText", "MMPrepDataset", "MMPrepRunner"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -67,6 +70,10 @@ let package = Package(
         .testTarget(name: "MMPrepTextTests", dependencies: ["MMPrepText"]),
         .testTarget(name: "MMPrepDatasetTests", dependencies: ["MMPrepDataset"]),
         .testTarget(name: "MMPrepServiceTests", dependencies: ["MMPrepService"]),
+        // Replays fuzz/regressions/ (inputs the fuzz targets in fuzz/ found).
+        .testTarget(name: "FuzzRegressionTests",
+                    dependencies: ["MMPrepRunner", "MMPrepPipeline", "MMPrepDecode", "MMPrepText", "MMPrepDataset",
+                                   .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]
 )

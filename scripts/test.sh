@@ -20,4 +20,9 @@ swift build -c release
 export MMPREP_BIN="$(swift build -c release --show-bin-path)/mmprep"
 .venv-test/bin/python -m pytest -q -p no:cacheprovider Tests/Parity
 
+# Opt-in (each sanitizer rebuilds everything): the Swift tests under ASan/LSan and TSan.
+if [[ "${MMPREP_SANITIZERS:-0}" == 1 ]]; then
+    scripts/test-sanitizers.sh
+fi
+
 echo "test.sh: whole suite took $(( $(date +%s) - start )) s"

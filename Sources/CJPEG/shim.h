@@ -9,6 +9,7 @@
 #include <string.h>
 #include <setjmp.h>
 #include <jpeglib.h>
+#include <jerror.h>
 
 typedef struct {
     uint32_t width;
@@ -41,7 +42,11 @@ static void mm_jpeg_error_exit(j_common_ptr cinfo) {
 }
 
 static void mm_jpeg_emit_message(j_common_ptr cinfo, int level) {
-    (void)cinfo; (void)level; /* warnings (e.g. premature end of data) are not fatal, as in Pillow */
+    /* Warnings (corrupt data, extraneous bytes) are not fatal, as in Pillow; data ending before
+       the image does is: Pillow raises "image file is truncated" there. */
+    if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) {
+        mm_jpeg_error_exit(cinfo);
+    }
 }
 
 static inline void mm_jpeg_result_free(mm_jpeg_result *res) {

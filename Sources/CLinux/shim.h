@@ -1,13 +1,18 @@
 // Linux calls Swift's Glibc module does not expose. Prefixed mm_.
 #ifndef MMPREP_CLINUX_SHIM_H
 #define MMPREP_CLINUX_SHIM_H
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
+// No _GNU_SOURCE here: it would change glibc's own types (fd_set's member is `fds_bits` under
+// it, `__fds_bits` without) and clash with the copies of those headers in other modules
+// (CDispatch, CFFmpeg) that Swift sees in the same file. The two GNU calls are declared below.
 #include <sys/vfs.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <unistd.h>
+
+#ifndef __USE_GNU
+extern int pipe2(int __pipedes[2], int __flags);
+extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *__file_actions, int __from);
+#endif
 
 /// The filesystem magic number of the filesystem holding `path` (statfs f_type), or -1.
 static inline long mm_statfs_type(const char *path) {

@@ -15,6 +15,8 @@ public struct InputWalker: Sendable {
     /// Largest sidecar or manifest line accepted.
     public var maxSidecarBytes: Int
     public var maxManifestLineBytes: Int
+    /// Largest manifest file accepted.
+    public var maxManifestBytes: Int = 16 << 30
 
     public init(maxSidecarBytes: Int = 1 << 20, maxManifestLineBytes: Int = 1 << 20) {
         self.maxSidecarBytes = maxSidecarBytes
@@ -24,7 +26,7 @@ public struct InputWalker: Sendable {
     public struct Result: Sendable {
         public var sources: [SampleSource]
         /// Inputs refused before any sample exists (unreadable manifest, bad line, duplicate key...).
-        public var problems: [(key: String, path: String, message: String)]
+        public var problems: [(key: String, path: String, message: String, reason: String)]
         /// Files in walked folders that are neither media, sidecars nor manifests.
         public var skipped: Int
     }
@@ -36,7 +38,7 @@ public struct InputWalker: Sendable {
 
     public func walk(_ inputs: [String]) throws(InputError) -> Result {
         var sources: [SampleSource] = []
-        var problems: [(String, String, String)] = []
+        var problems: [(String, String, String, String)] = []
         var skipped = 0
         for input in inputs {
             var st = stat()
@@ -64,10 +66,10 @@ public struct InputWalker: Sendable {
         var unique: [SampleSource] = []
         for s in sources {
             if seen.insert(s.key).inserted { unique.append(s) }
-            else { problems.append((s.key, s.displayPath, "duplicate sample key \(s.key)")) }
+            else { problems.append((s.key, s.displayPath, "duplicate sample key \(s.key)", "duplicate-key")) }
         }
         unique.sort { $0.key < $1.key }
-        return Result(sources: unique, problems: problems.map { (key: $0.0, path: $0.1, message: $0.2) },
+        return Result(sources: unique, problems: problems.map { (key: $0.0, path: $0.1, message: $0.2, reason: $0.3) },
                       skipped: skipped)
     }
 
@@ -84,18 +86,33 @@ public struct InputWalker: Sendable {
     }
 
     func walkFolder(root: String, sources: inout [SampleSource],
-                    problems: inout [(String, String, String)], skipped: inout Int) throws(InputError) {
+                    problems: inout [(String, String, String, String)], skipped: inout Int) throws(InputError) {
         var stack = [""]
         while let rel = stack.popLast() {
             let dir = rel.isEmpty ? root : root + "/" + rel
-            let names: [String]
+            let listing: DirectoryListing
             do {
-                names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+                listing = try DirectoryListing(dir)
             } catch {
-                problems.append((SampleKey.sanitize(rel), dir, "cannot list folder: \(error.localizedDescription)"))
+                problems.append((SampleKey.sanitize(rel), dir, error.message, error.reason))
                 continue
             }
-            let set = Set(names)
+            let names = listing.names
+            for bad in listing.invalidNames where !bad.hasPrefix(".") {
+                guard Self.isMedia(bad) || bad.lowercased().hasSuffix(".jsonl") else {
+                    skipped += 1
+                    continue
+                }
+                let relPath = rel.isEmpty ? bad : rel + "/" + bad
+                problems.append((SampleKey.sanitize((relPath as NSString).deletingPathExtension), root + "/" + relPath,
+                                 "the file name is not valid UTF-8; refused", "not-utf8"))
+            }
+            // Sidecars count only as regular files; any other kind refuses its media file.
+            var kinds: [String: mode_t] = [:]
+            for name in names {
+                var st = stat()
+                if lstat(dir + "/" + name, &st) == 0 { kinds[name] = st.st_mode & S_IFMT }
+            }
             let mediaStems = Set(names.filter(Self.isMedia).map { ($0 as NSString).deletingPathExtension })
             for name in names where !name.hasPrefix(".") {
                 let relPath = rel.isEmpty ? name : rel + "/" + name
@@ -103,6 +120,10 @@ public struct InputWalker: Sendable {
                 var st = stat()
                 guard lstat(path, &st) == 0 else { continue }
                 switch st.st_mode & S_IFMT {
+                case S_IFDIR where Self.isMedia(name):
+                    problems.append((SampleKey.sanitize((relPath as NSString).deletingPathExtension), path,
+                                     "a directory named like a media file; refused",
+                                     "not-regular"))
                 case S_IFDIR:
                     stack.append(relPath)
                 case S_IFREG:
@@ -110,9 +131,16 @@ public struct InputWalker: Sendable {
                         try readManifest(path, sources: &sources, problems: &problems)
                     } else if Self.isMedia(name) {
                         let stem = (name as NSString).deletingPathExtension
-                        let caption = set.contains(stem + ".txt") ? (dir + "/" + stem + ".txt") : nil
-                        let messages = set.contains(stem + ".json") ? (dir + "/" + stem + ".json") : nil
                         let relStem = (relPath as NSString).deletingPathExtension
+                        let odd = [stem + ".txt", stem + ".json"].filter { kinds[$0] != nil && kinds[$0] != S_IFREG }
+                        if let bad = odd.first {
+                            problems.append((SampleKey.sanitize(relStem), dir + "/" + bad,
+                                             "sidecar is not a regular file (symlink, fifo, device or directory); refused",
+                                             "not-regular"))
+                            continue
+                        }
+                        let caption = kinds[stem + ".txt"] == S_IFREG ? (dir + "/" + stem + ".txt") : nil
+                        let messages = kinds[stem + ".json"] == S_IFREG ? (dir + "/" + stem + ".json") : nil
                         sources.append(SampleSource(key: SampleKey.sanitize(relStem),
                                                     origin: .media(path: path, caption: caption, messages: messages)))
                     } else if !Self.isSidecar(name, mediaStems: mediaStems) {
@@ -120,8 +148,8 @@ public struct InputWalker: Sendable {
                     }
                 default:
                     if Self.isMedia(name) {
-                        problems.append((SampleKey.sanitize(relPath), path,
-                                         "not a regular file (symlink, fifo or device); refused"))
+                        problems.append((SampleKey.sanitize((relPath as NSString).deletingPathExtension), path,
+                                         "not a regular file (symlink, fifo or device); refused", "not-regular"))
                     }
                 }
             }
@@ -129,27 +157,22 @@ public struct InputWalker: Sendable {
     }
 
     func readManifest(_ path: String, sources: inout [SampleSource],
-                      problems: inout [(String, String, String)]) throws(InputError) {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw InputError(file: path, message: "cannot read manifest: \(error.localizedDescription)")
-        }
+                      problems: inout [(String, String, String, String)]) throws(InputError) {
+        let data = try BoundedFile.read(path, maxBytes: maxManifestBytes, what: "manifest")
         let root = (path as NSString).deletingLastPathComponent
         let name = SampleKey.sanitize(((path as NSString).lastPathComponent as NSString).deletingPathExtension)
         var lineNo = 0
         for lineBytes in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNo += 1
-            let trimmed = lineBytes.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
-            if trimmed.isEmpty || trimmed.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            if lineBytes.allSatisfy(Self.isBlank) { continue }
             let key = "\(name)-" + String(repeating: "0", count: max(0, 6 - String(lineNo).count)) + String(lineNo)
             guard lineBytes.count <= maxManifestLineBytes else {
-                problems.append((key, "\(path):\(lineNo)", "line is \(lineBytes.count) bytes, above \(maxManifestLineBytes)"))
+                problems.append((key, "\(path):\(lineNo)", "line is \(lineBytes.count) bytes, above \(maxManifestLineBytes)",
+                                 "too-large"))
                 continue
             }
             guard let text = String(validating: Array(lineBytes), as: UTF8.self) else {
-                problems.append((key, "\(path):\(lineNo)", "line is not valid UTF-8"))
+                problems.append((key, "\(path):\(lineNo)", "line is not valid UTF-8", "not-utf8"))
                 continue
             }
             let recordKey = Self.recordID(text).map { SampleKey.sanitize($0) } ?? key
@@ -158,6 +181,8 @@ public struct InputWalker: Sendable {
                                                                 root: root.isEmpty ? "." : root)))
         }
     }
+
+    static func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D }
 
     /// The record's own `"id"` when it is a top-level string or integer (cheap scan, no full parse).
     static func recordID(_ line: String) -> String? {

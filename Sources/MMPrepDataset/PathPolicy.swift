@@ -27,23 +27,23 @@ public struct PathPolicy: Sendable {
     public func resolve(_ written: String, root: String, manifest: String) throws(InputError) -> String {
         var name = written
         if name.hasPrefix("file://") { name.removeFirst("file://".count) }
-        guard !name.isEmpty else { throw InputError(file: manifest, message: "empty media path") }
-        guard !name.contains("\0") else { throw InputError(file: manifest, message: "media path contains a NUL byte") }
+        guard !name.isEmpty else { throw InputError(file: manifest, message: "empty media path", reason: "path") }
+        guard !name.contains("\0") else { throw InputError(file: manifest, message: "media path contains a NUL byte", reason: "path") }
         if name.hasPrefix("http://") || name.hasPrefix("https://") || name.contains("://") {
-            throw InputError(file: manifest, message: "\(written): only local files are read")
+            throw InputError(file: manifest, message: "\(written): only local files are read", reason: "path")
         }
         let absolute = name.hasPrefix("/")
         let joined = absolute ? name : root + "/" + name
         guard let real = Self.realPath(joined) else {
-            throw InputError(file: manifest, message: "\(written): no such file")
+            throw InputError(file: manifest, message: "\(written): no such file", reason: "missing")
         }
         let realRoot = Self.realPath(root) ?? root
         let granted = allowedRoots.contains { Self.isInside(real, $0) }
         if absolute && !granted {
-            throw InputError(file: manifest, message: "\(written): absolute paths are refused (grant a folder with --allow-root)")
+            throw InputError(file: manifest, message: "\(written): absolute paths are refused (grant a folder with --allow-root)", reason: "path")
         }
         if !Self.isInside(real, realRoot) && !granted {
-            throw InputError(file: manifest, message: "\(written): resolves outside the manifest's folder (grant it with --allow-root)")
+            throw InputError(file: manifest, message: "\(written): resolves outside the manifest's folder (grant it with --allow-root)", reason: "path")
         }
         return real
     }

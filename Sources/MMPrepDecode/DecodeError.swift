@@ -16,6 +16,8 @@ public struct DecodeError: Error, Sendable, CustomStringConvertible {
         case missingFrame = "missing-frame"
         /// The input took longer than its time budget.
         case timeout
+        /// A symlink, fifo, device, socket or directory where a regular file was expected.
+        case notRegular = "not-regular"
     }
 
     public let file: String

@@ -37,9 +37,15 @@ final class Frame {
 final class CodecContext {
     let pointer: UnsafeMutablePointer<AVCodecContext>
 
-    init(stream: UnsafeMutablePointer<AVStream>, threads: Int, file: String, maxPixels: Int) throws(DecodeError) {
+    init(stream: UnsafeMutablePointer<AVStream>, threads: Int, file: String, maxPixels: Int,
+         codecs: [String]?) throws(DecodeError) {
         guard let par = stream.pointee.codecpar else {
             throw DecodeError(file: file, reason: .noStream, call: "avcodec_find_decoder", message: "stream has no parameters")
+        }
+        let codecName = String(cString: avcodec_get_name(par.pointee.codec_id))
+        if let codecs, !codecs.contains(codecName) {
+            throw DecodeError(file: file, reason: .unsupportedFormat, call: "avcodec_find_decoder",
+                              message: "codec \(codecName) is not on the allow list (limits.codecs)")
         }
         guard let codec = avcodec_find_decoder(par.pointee.codec_id) else {
             let name = String(cString: avcodec_get_name(par.pointee.codec_id))
@@ -80,95 +86,5 @@ final class CodecContext {
     /// Drops every frame in flight and leaves the draining state (after a seek).
     func flush() {
         avcodec_flush_buffers(pointer)
-    }
-}
-
-/// An opened input, owned. Opening allows only the `file` protocol and the demuxers on
-/// `FormatContext.allowedDemuxers`, so playlists, concat lists and image patterns are refused.
-final class FormatContext {
-    /// Demuxers mmprep opens. Anything FFmpeg detects outside this list is refused.
-    static let allowedDemuxers = [
-        "mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm", "avi", "flv", "mpeg", "mpegts", "ogg", "asf",
-        "gif", "bmp_pipe", "tiff_pipe", "png_pipe", "jpeg_pipe", "webp_pipe", "mjpeg",
-    ].joined(separator: ",")
-
-    let pointer: UnsafeMutablePointer<AVFormatContext>
-    let file: String
-    /// Deadline for the interrupt callback, microseconds of av_gettime_relative(); 0 = none.
-    private let deadline: UnsafeMutablePointer<Int64>
-
-    init(path: String, deadlineMicros: Int64 = 0, probeBytes: Int = 5 << 20) throws(DecodeError) {
-        file = path
-        deadline = .allocate(capacity: 1)
-        deadline.initialize(to: deadlineMicros)
-        guard let ctx = avformat_alloc_context() else {
-            deadline.deallocate()
-            throw DecodeError(file: path, reason: .io, call: "avformat_alloc_context", message: "out of memory")
-        }
-        mm_set_interrupt(ctx, deadline)
-        var options: OpaquePointer? = nil
-        av_dict_set(&options, "protocol_whitelist", "file", 0)
-        av_dict_set(&options, "format_whitelist", Self.allowedDemuxers, 0)
-        av_dict_set(&options, "probesize", String(probeBytes), 0)
-        av_dict_set(&options, "analyzeduration", "10000000", 0)
-        var raw: UnsafeMutablePointer<AVFormatContext>? = ctx
-        // "file:" keeps a name with ':' from being read as a protocol.
-        let rc = avformat_open_input(&raw, "file:" + path, nil, &options)
-        av_dict_free(&options)
-        guard rc >= 0, let opened = raw else {
-            deadline.deallocate()
-            let text = ffmpegErrorText(rc)
-            let reason: DecodeError.Reason = rc == mm_averror_einval() || rc == mm_averror_invaliddata()
-                ? .unsupportedFormat : .io
-            throw DecodeError(file: path, reason: reason, call: "avformat_open_input",
-                              message: rc == mm_averror_einval() ? "\(text) (the container format is not allowed)" : text,
-                              code: rc)
-        }
-        pointer = opened
-        let info = avformat_find_stream_info(opened, nil)
-        if info < 0 {
-            var p: UnsafeMutablePointer<AVFormatContext>? = opened
-            avformat_close_input(&p)
-            deadline.deallocate()
-            throw DecodeError(file: path, reason: .corrupt, call: "avformat_find_stream_info",
-                              message: ffmpegErrorText(info), code: info)
-        }
-    }
-
-    deinit {
-        var p: UnsafeMutablePointer<AVFormatContext>? = pointer
-        avformat_close_input(&p)
-        deadline.deallocate()
-    }
-
-    var formatName: String { String(cString: pointer.pointee.iformat.pointee.name) }
-
-    /// The best video stream, or nil.
-    func bestVideoStream() -> (index: Int32, stream: UnsafeMutablePointer<AVStream>)? {
-        let idx = av_find_best_stream(pointer, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
-        guard idx >= 0, let s = pointer.pointee.streams[Int(idx)] else { return nil }
-        return (idx, s)
-    }
-
-    /// Seeks so that the next packets read start at or before `timestamp` (stream time base)
-    /// of stream `stream`, never after it.
-    func seek(stream: Int32, atOrBefore timestamp: Int64) throws(DecodeError) {
-        let rc = avformat_seek_file(pointer, stream, Int64.min, timestamp, timestamp, 0)
-        if rc < 0 {
-            throw DecodeError(file: file, reason: .corrupt, call: "avformat_seek_file", message: ffmpegErrorText(rc), code: rc)
-        }
-    }
-
-    /// Reads the next packet into `packet`; returns false at end of file. Throws on errors.
-    func read(into packet: Packet) throws(DecodeError) -> Bool {
-        let rc = av_read_frame(pointer, packet.pointer)
-        if rc == mm_averror_eof() { return false }
-        if rc < 0 {
-            if rc == mm_averror_exit() {
-                throw DecodeError(file: file, reason: .timeout, call: "av_read_frame", message: "time budget exceeded")
-            }
-            throw DecodeError(file: file, reason: .corrupt, call: "av_read_frame", message: ffmpegErrorText(rc), code: rc)
-        }
-        return true
     }
 }

@@ -7,12 +7,17 @@ import Darwin
 /// Reads whole files with plain POSIX calls, refusing anything that is not a regular file.
 enum FileBytes {
     /// Opens a path that must be a non-empty regular file (no symlink at the last component);
-    /// returns the descriptor and its size.
+    /// returns the descriptor and its size. O_NONBLOCK keeps a fifo from blocking the open (it is
+    /// then refused as not regular); it has no effect on reading a regular file.
     static func openRegular(_ path: String) throws(DecodeError) -> (fd: Int32, size: Int) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard fd >= 0 else {
-            throw DecodeError(file: path, reason: .io, call: "open", message: String(cString: strerror(errno)),
-                              code: errno)
+            let e = errno
+            if e == ELOOP {
+                throw DecodeError(file: path, reason: .notRegular, call: "open",
+                                  message: "a symbolic link, not a regular file; refused", code: e)
+            }
+            throw DecodeError(file: path, reason: .io, call: "open", message: String(cString: strerror(e)), code: e)
         }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
@@ -22,7 +27,15 @@ enum FileBytes {
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
             close(fd)
-            throw DecodeError(file: path, reason: .unsupportedFormat, call: "fstat", message: "not a regular file")
+            let kind = switch st.st_mode & S_IFMT {
+            case S_IFDIR: "a directory"
+            case S_IFIFO: "a fifo"
+            case S_IFCHR, S_IFBLK: "a device"
+            case S_IFSOCK: "a socket"
+            default: "not a regular file"
+            }
+            throw DecodeError(file: path, reason: .notRegular, call: "fstat",
+                              message: "\(kind), not a regular file; refused")
         }
         guard st.st_size > 0 else {
             close(fd)

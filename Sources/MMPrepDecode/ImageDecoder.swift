@@ -30,6 +30,9 @@ public struct ImageDecoder: Sendable {
     public func decode(path: String) throws(DecodeError) -> DecodedImage {
         let head = try FileBytes.head(path, count: 16)
         let format = MediaFormat.sniff(head)
+        if limits.deadlineExpired() {
+            throw DecodeError(file: path, reason: .timeout, call: "open", message: "time budget exceeded")
+        }
         let raw: RawImage
         switch format {
         case .png: raw = try PNGDecoder.decode(try FileBytes.read(path, maxBytes: limits.maxFileBytes), file: path, limits: limits)

@@ -43,7 +43,7 @@ final class VideoDecodePass {
         self.path = path
         self.info = info
         self.limits = limits
-        fmt = try FormatContext(path: path, deadlineMicros: limits.deadline())
+        fmt = try FormatContext(path: path, limits: limits.open)
         guard Int(info.streamIndex) < Int(fmt.pointer.pointee.nb_streams),
               let stream = fmt.pointer.pointee.streams[Int(info.streamIndex)] else {
             throw DecodeError(file: path, reason: .noStream, call: "av_find_best_stream", message: "video stream vanished")
@@ -51,7 +51,8 @@ final class VideoDecodePass {
         for i in 0..<Int(fmt.pointer.pointee.nb_streams) where i != Int(info.streamIndex) {
             fmt.pointer.pointee.streams[i]?.pointee.discard = AVDISCARD_ALL
         }
-        codec = try CodecContext(stream: stream, threads: threads, file: path, maxPixels: limits.maxPixels)
+        codec = try CodecContext(stream: stream, threads: threads, file: path, maxPixels: limits.maxPixels,
+                                 codecs: limits.codecs)
         converter = try ColorConverter(file: path)
         orientation = switch info.rotation {
         case 90: .rotate90Clockwise
@@ -99,10 +100,7 @@ final class VideoDecodePass {
                     next += 1
                 }
                 if next == wanted.count { return true }
-                if limits.deadlineExpired() {
-                    throw DecodeError(file: path, reason: .timeout, call: "avcodec_receive_frame",
-                                      message: "time budget exceeded")
-                }
+                try checkDeadline(call: "avcodec_receive_frame")
             }
         }
 
@@ -127,6 +125,7 @@ final class VideoDecodePass {
             while try fmt.read(into: packet) {
                 defer { av_packet_unref(packet.pointer) }
                 guard packet.pointer.pointee.stream_index == info.streamIndex else { continue }
+                try checkDeadline(call: "av_read_frame")
                 stats.packetsSent += 1
                 if try send(packet.pointer) { finished = true; break }
             }
@@ -144,6 +143,7 @@ final class VideoDecodePass {
                               send: (UnsafeMutablePointer<AVPacket>?) throws -> Bool) throws -> Bool {
         var q = 0  // decode index of the next packet
         while true {
+            try checkDeadline(call: "av_read_frame")
             if schedule.allWantedSent(before: q) {
                 return try send(nil)
             }
@@ -176,7 +176,7 @@ final class VideoDecodePass {
     }
 
     /// Reads the next packet of the video stream into `packet`; false at end of file.
-    private func readVideoPacket() throws -> Bool {
+    private func readVideoPacket() throws(DecodeError) -> Bool {
         while try fmt.read(into: packet) {
             if packet.pointer.pointee.stream_index == info.streamIndex { return true }
             av_packet_unref(packet.pointer)
@@ -184,17 +184,27 @@ final class VideoDecodePass {
         return false
     }
 
+    /// Between packets and frames: the input's time budget (reads also fail once it is spent).
+    private func checkDeadline(call: String) throws(DecodeError) {
+        if fmt.deadlineExpired {
+            throw DecodeError(file: path, reason: .timeout, call: call, message: "time budget exceeded")
+        }
+    }
+
     /// Seeks to packet `k` and leaves it in `packet`.
     private func seek(to k: Int, _ schedule: DecodeSchedule) throws {
         let target = schedule.packets[k]
         let stamps = [target.pts, target.dts].filter { $0 != .min }
         guard let stamp = stamps.min() else { throw Abandoned(reason: "packet \(k) has no timestamp to seek to") }
-        do {
+        do throws(DecodeError) {
             try fmt.seek(stream: info.streamIndex, atOrBefore: stamp)
         } catch {
+            // Out of time is out of time on the full path too: not a reason to decode in full.
+            if error.reason == .timeout { throw error }
             throw Abandoned(reason: "seek failed: \(error)")
         }
         while try readVideoPacket() {
+            try checkDeadline(call: "av_read_frame")
             let pos = packet.pointer.pointee.pos
             if pos == target.pos { return }
             if let q = schedule.decodeIndexAtPosition[pos], q > k {

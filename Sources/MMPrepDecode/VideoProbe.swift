@@ -5,23 +5,16 @@ import MMPrepCore
 /// per-frame timestamps and the fps.
 public enum VideoProbe {
     public static func scan(path: String, limits: VideoLimits = VideoLimits()) throws(DecodeError) -> VideoInfo {
-        let fmt = try FormatContext(path: path, deadlineMicros: limits.deadline())
-        guard let (index, stream) = fmt.bestVideoStream() else {
-            throw DecodeError(file: path, reason: .noStream, call: "av_find_best_stream", message: "no video stream")
-        }
-        guard Int(fmt.pointer.pointee.nb_streams) <= limits.maxStreams else {
-            throw DecodeError(file: path, reason: .limitExceeded, call: "avformat_find_stream_info",
-                              message: "\(fmt.pointer.pointee.nb_streams) streams, above the limit of \(limits.maxStreams)")
-        }
+        let fmt = try FormatContext(path: path, limits: limits.open)
+        // Animated images have their own, lower frame limit.
+        let maxFrames = fmt.formatName == "gif" ? min(limits.maxFrames, limits.maxAnimationFrames) : limits.maxFrames
+        let (index, stream) = try fmt.checkedVideoStream(maxFrames: maxFrames)
         let par = stream.pointee.codecpar.pointee
         let w = Int(par.width), h = Int(par.height)
-        guard w > 0, h > 0 else {
+        let tb = stream.pointee.time_base
+        guard tb.num > 0, tb.den > 0 else {
             throw DecodeError(file: path, reason: .corrupt, call: "avformat_find_stream_info",
-                              message: "the video stream declares no size")
-        }
-        guard w * h <= limits.maxPixels else {
-            throw DecodeError(file: path, reason: .limitExceeded, call: "avformat_find_stream_info",
-                              message: "frames are \(w)x\(h), above the limit of \(limits.maxPixels) pixels")
+                              message: "the video stream has no time base (\(tb.num)/\(tb.den))")
         }
         // Discard every other stream at the demuxer.
         for i in 0..<Int(fmt.pointer.pointee.nb_streams) where i != Int(index) {
@@ -46,17 +39,25 @@ public enum VideoProbe {
                                        frameIndex: (p.flags & discardFlag) == 0 ? Int32(pts.count) : -1,
                                        resetsDecoder: traits.resetsDecoder,
                                        carriesParameterSets: traits.carriesParameterSets))
-            guard (p.flags & discardFlag) == 0 else { continue }
-            var t = p.pts != nopts ? p.pts : p.dts
-            if t == nopts { t = (pts.last ?? 0) + max(1, p.duration) }
-            pts.append(t)
-            maxEnd = max(maxEnd, t + max(0, p.duration))
-            if pts.count > limits.maxFrames {
-                throw DecodeError(file: path, reason: .limitExceeded, call: "av_read_frame",
-                                  message: "more than \(limits.maxFrames) frames")
-            }
-            if limits.deadlineExpired() {
+            if fmt.deadlineExpired {
                 throw DecodeError(file: path, reason: .timeout, call: "av_read_frame", message: "time budget exceeded")
+            }
+            guard (p.flags & discardFlag) == 0 else {
+                // Packets flagged discard are kept in the scan too: bounded like frames.
+                if packets.count - pts.count > maxFrames {
+                    throw DecodeError(file: path, reason: .limitExceeded, call: "av_read_frame",
+                                      message: "more than \(maxFrames) packets flagged discard")
+                }
+                continue
+            }
+            var t = p.pts != nopts ? p.pts : p.dts
+            // Saturating: absurd timestamps end as a duration over the limit, not an overflow.
+            if t == nopts { t = (pts.last ?? 0).addingSaturating(max(1, p.duration)) }
+            pts.append(t)
+            maxEnd = max(maxEnd, t.addingSaturating(max(0, p.duration)))
+            if pts.count > maxFrames {
+                throw DecodeError(file: path, reason: .limitExceeded, call: "av_read_frame",
+                                  message: "more than \(maxFrames) frames")
             }
         }
         guard !pts.isEmpty else {
@@ -70,15 +71,26 @@ public enum VideoProbe {
             packets[k].frameIndex = rank[Int(packets[k].frameIndex)]
         }
         pts.sort()
-        let tb = stream.pointee.time_base
+        // Frame i is the first frame at or after the i-th timestamp: frames sharing one cannot be
+        // told apart (every index would get the first of them).
+        if let dup = zip(pts, pts.dropFirst()).first(where: { $0.0 == $0.1 }) {
+            let shared = pts.filter { $0 == dup.0 }.count
+            throw DecodeError(file: path, reason: .corrupt, call: "av_read_frame",
+                              message: "\(shared) frames share the timestamp \(dup.0); frames cannot be told apart")
+        }
         // Seconds as torchcodec computes them: pts * num / den, then end - begin.
-        func seconds(_ t: Int64) -> Double { tb.den != 0 ? Double(t) * Double(tb.num) / Double(tb.den) : 0 }
+        func seconds(_ t: Int64) -> Double { Double(t) * Double(tb.num) / Double(tb.den) }
         var duration = seconds(maxEnd) - seconds(pts[0])
         let header = stream.pointee.avg_frame_rate
         let headerFPS: Double? = header.num > 0 && header.den > 0 ? Double(header.num) / Double(header.den) : nil
         var fps = duration > 0 ? Double(pts.count) / duration : 0
         if !(fps > 0 && fps.isFinite) {
-            // A single frame without a duration, or broken timestamps: fall back to the header.
+            // A single frame without a duration: fall back to the header. Many frames at one
+            // instant with no frame rate in the header: the fps is unknowable.
+            guard pts.count == 1 || headerFPS != nil else {
+                throw DecodeError(file: path, reason: .corrupt, call: "av_read_frame",
+                                  message: "\(pts.count) frames span 0 s and the header gives no frame rate (fps 0)")
+            }
             fps = headerFPS ?? 1
             duration = Double(pts.count) / fps
         }
@@ -108,27 +120,5 @@ public enum VideoProbe {
             return r % 360
         }
         return 0
-    }
-}
-
-/// Bounds checked while probing and decoding a video.
-public struct VideoLimits: Sendable {
-    public var maxPixels: Int = 8192 * 8192
-    public var maxFrames: Int = 2_000_000
-    public var maxStreams: Int = 64
-    public var maxDurationSeconds: Double = 24 * 3600
-    /// Wall-clock budget per input in seconds; 0 means none.
-    public var timeBudgetSeconds: Double = 0
-    /// Start of the budget (av_gettime_relative microseconds).
-    public var startMicros: Int64 = av_gettime_relative()
-
-    public init() {}
-
-    func deadline() -> Int64 {
-        timeBudgetSeconds > 0 ? startMicros + Int64(timeBudgetSeconds * 1_000_000) : 0
-    }
-
-    func deadlineExpired() -> Bool {
-        timeBudgetSeconds > 0 && av_gettime_relative() > deadline()
     }
 }

@@ -197,6 +197,7 @@ public struct Pipeline: Sendable, Equatable {
     public var text: TextSettings
     public var watch: WatchSettings = WatchSettings()
     public var decode: DecodeSettings = DecodeSettings()
+    public var limits: LimitsSettings = LimitsSettings()
 
     public var layout: PatchLayout {
         PatchLayout(patchSize: image.patchSize, mergeSize: image.mergeSize, temporalPatchSize: image.temporalPatchSize)

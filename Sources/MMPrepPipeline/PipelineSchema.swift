@@ -11,9 +11,12 @@ struct PipelineField: Sendable {
 }
 
 enum PipelineSchema {
-    static let topLevelKeys = ["name", "family", "image", "video", "output", "text", "watch", "decode"]
+    static let topLevelKeys = ["name", "family", "image", "video", "output", "text", "watch", "decode", "limits"]
 
-    static let fields: [PipelineField] = [
+    /// Every key: the sections in `coreFields`, then `limits.*` (PipelineSchema+Limits.swift).
+    static let fields: [PipelineField] = coreFields + limitsFields
+
+    static let coreFields: [PipelineField] = [
         int("image.min_pixels", min: 1, \.image.minPixels),
         int("image.max_pixels", min: 1, \.image.maxPixels),
         int("image.patch_size", min: 1, \.image.patchSize),

@@ -96,7 +96,8 @@ public final class ConvertJob {
         // Problems found while walking (bad lines, duplicates) count once, at the start.
         if start == 0 {
             for p in myProblems {
-                pendingFailures.append(SampleFailure(key: p.key, path: p.path, stage: .input, error: p.message))
+                pendingFailures.append(SampleFailure(key: p.key, path: p.path, stage: .input, error: p.message,
+                                                     reason: p.reason))
             }
         }
         let builder = SampleMaker(pipeline: pipeline.withDecoderThreads(jobs: options.jobs),
@@ -144,7 +145,8 @@ public final class ConvertJob {
     func writeFailures(_ failures: [SampleFailure]) throws {
         let lines = failures.sorted { $0.key < $1.key }.map {
             JSONText.object([("key", JSONText.string($0.key)), ("path", JSONText.string($0.path)),
-                             ("stage", JSONText.string($0.stage.rawValue)), ("error", JSONText.string($0.error))])
+                             ("stage", JSONText.string($0.stage.rawValue)), ("reason", JSONText.string($0.reason)),
+                             ("error", JSONText.string($0.error))])
         }
         try AtomicFile.write(Array(lines.map { $0 + "\n" }.joined().utf8), to: options.output + "/failures.jsonl")
     }

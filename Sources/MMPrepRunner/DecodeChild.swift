@@ -91,8 +91,8 @@ final class DecodeChild {
 
     /// Builds one sample in the child.
     func build(_ source: SampleSource) -> Result<ShardSample, SampleFailure> {
-        func failure(_ stage: SampleFailure.Stage, _ message: String) -> Result<ShardSample, SampleFailure> {
-            .failure(SampleFailure(key: source.key, path: source.displayPath, stage: stage, error: message))
+        func failure(_ stage: SampleFailure.Stage, _ message: String, reason: String) -> Result<ShardSample, SampleFailure> {
+            .failure(SampleFailure(key: source.key, path: source.displayPath, stage: stage, error: message, reason: reason))
         }
         do {
             if pid == 0 { try start() }
@@ -101,14 +101,14 @@ final class DecodeChild {
             return try SampleWire.result(from: reply)
         } catch let e as Died {
             let why = reap() ?? e.description
-            return failure(.decode, "\(source.displayPath): the decoding process \(why)")
+            return failure(.decode, "\(source.displayPath): the decoding process \(why)", reason: "crashed")
         } catch TimedOut.timedOut {
             stop()
             return failure(.decode, "\(source.displayPath): timeout: decoding took longer than \(Int(wallLimit)) s "
-                           + "(decode.cpu_limit); the decoding process was killed")
+                           + "(decode.cpu_limit); the decoding process was killed", reason: "timeout")
         } catch {
             stop()
-            return failure(.decode, "\(source.displayPath): \(error)")
+            return failure(.decode, "\(source.displayPath): \(error)", reason: "io")
         }
     }
 

@@ -65,7 +65,7 @@ final class Journal {
             for f in obj["failures"] as? [[String: Any]] ?? [] {
                 failures.append(SampleFailure(key: f["key"] as? String ?? "", path: f["path"] as? String ?? "",
                                               stage: SampleFailure.Stage(rawValue: f["stage"] as? String ?? "") ?? .input,
-                                              error: f["error"] as? String ?? ""))
+                                              error: f["error"] as? String ?? "", reason: f["reason"] as? String ?? ""))
             }
             nextOrdinal = obj["next"] as? Int ?? nextOrdinal
             okCount = obj["ok"] as? Int ?? okCount
@@ -98,7 +98,8 @@ final class Journal {
         fields.append(("ok", String(okAfter)))
         fields.append(("failures", "[" + newFailures.map {
             JSONText.object([("key", JSONText.string($0.key)), ("path", JSONText.string($0.path)),
-                             ("stage", JSONText.string($0.stage.rawValue)), ("error", JSONText.string($0.error))])
+                             ("stage", JSONText.string($0.stage.rawValue)), ("reason", JSONText.string($0.reason)),
+                             ("error", JSONText.string($0.error))])
         }.joined(separator: ",") + "]"))
         try append(JSONText.object(fields))
         failures += newFailures

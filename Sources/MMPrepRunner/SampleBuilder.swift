@@ -14,7 +14,7 @@ public struct SampleBuilder: Sendable {
     let policy: PathPolicy
     let logger: Logger
     /// Largest sidecar accepted.
-    var maxSidecarBytes = 1 << 20
+    var maxSidecarBytes: Int { pipeline.limits.maxSidecarBytes }
 
     public init(pipeline: Pipeline, policy: PathPolicy, logger: Logger) {
         self.pipeline = pipeline
@@ -33,22 +33,29 @@ public struct SampleBuilder: Sendable {
     }
 
     func fail(_ source: SampleSource, _ stage: SampleFailure.Stage, _ error: Any) -> SampleFailure {
-        SampleFailure(key: source.key, path: source.displayPath, stage: stage, error: "\(error)")
+        SampleFailure(key: source.key, path: source.displayPath, stage: stage, error: "\(error)",
+                      reason: Self.reason(of: error, stage: stage))
     }
 
+    /// The machine-readable cause carried by the error types that have one.
+    static func reason(of error: Any, stage: SampleFailure.Stage) -> String {
+        switch error {
+        case let e as DecodeError: e.reason.rawValue
+        case let e as InputError: e.reason
+        case is JSONParseError: "json"
+        case is MessagesError: "messages"
+        case is RenderError: "template"
+        default: stage.rawValue
+        }
+    }
+
+    /// A sidecar: regular file, within `limits.max_sidecar_bytes`, valid UTF-8.
     func readSidecar(_ path: String, source: SampleSource) throws -> String {
-        let attrs = try? FileManager.default.attributesOfItem(atPath: path)
-        let size = attrs?[.size] as? Int ?? 0
-        guard size <= maxSidecarBytes else {
-            throw fail(source, .input, "\(path): sidecar is \(size) bytes, above the limit of \(maxSidecarBytes)")
+        do {
+            return try SidecarFile.read(path, maxBytes: maxSidecarBytes)
+        } catch {
+            throw fail(source, .input, error)
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw fail(source, .input, "\(path): cannot read")
-        }
-        guard let text = String(validating: Array(data), as: UTF8.self) else {
-            throw fail(source, .input, "\(path): not valid UTF-8")
-        }
-        return text
     }
 
     func buildOrThrow(_ source: SampleSource) throws -> ShardSample {
@@ -75,7 +82,8 @@ public struct SampleBuilder: Sendable {
                 } catch let e as InputError {
                     throw fail(source, .input, e)
                 } catch {
-                    throw fail(source, .input, "\(messagesPath): \(error)")
+                    throw SampleFailure(key: source.key, path: source.displayPath, stage: .input,
+                                        error: "\(messagesPath): \(error)", reason: Self.reason(of: error, stage: .input))
                 }
                 files += sample.media.map(\.path).filter { $0 != path }
             } else {
@@ -96,12 +104,14 @@ public struct SampleBuilder: Sendable {
             } catch let e as InputError {
                 throw fail(source, .input, e)
             } catch {
-                throw fail(source, .input, "\(manifest):\(line): \(error)")
+                throw SampleFailure(key: source.key, path: source.displayPath, stage: .input,
+                                    error: "\(manifest):\(line): \(error)", reason: Self.reason(of: error, stage: .input))
             }
             files += sample.media.map(\.path)
         }
         guard !sample.media.isEmpty else {
-            throw fail(source, .input, "the sample names no image or video")
+            throw SampleFailure(key: source.key, path: source.displayPath, stage: .input,
+                                error: "the sample names no image or video", reason: "no-media")
         }
 
         // 2. Every image and video through the engine.

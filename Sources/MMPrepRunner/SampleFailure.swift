@@ -8,11 +8,16 @@ public struct SampleFailure: Error, Sendable, Equatable {
     public var path: String
     public var stage: Stage
     public var error: String
+    /// A short machine-readable cause within the stage: a decode reason (`corrupt`,
+    /// `limit-exceeded`, `timeout`, `unsupported-format`, `not-regular`...) or an input one
+    /// (`path`, `too-large`, `not-utf8`, `json`, `messages`...); empty when unknown.
+    public var reason: String
 
-    public init(key: String, path: String, stage: Stage, error: String) {
+    public init(key: String, path: String, stage: Stage, error: String, reason: String = "") {
         self.key = key
         self.path = path
         self.stage = stage
         self.error = error
+        self.reason = reason
     }
 }

@@ -25,15 +25,36 @@ public struct SampleRunner: Sendable {
         try isImage(path: path) ? preprocessImage(path: path) : preprocessVideo(path: path)
     }
 
-    var imageDecoder: ImageDecoder {
-        ImageDecoder(limits: ImageLimits(maxPixels: pipeline.image.maxDecodePixels),
-                     applyExifOrientation: pipeline.image.exifOrientation)
+    /// An image decoder whose time budget starts now.
+    public var imageDecoder: ImageDecoder {
+        ImageDecoder(limits: imageLimits, applyExifOrientation: pipeline.image.exifOrientation)
     }
 
-    var videoLimits: VideoLimits {
+    /// The pipeline's image limits, with the time budget starting now.
+    public var imageLimits: ImageLimits {
+        let l = pipeline.limits
+        var limits = ImageLimits(maxPixels: pipeline.image.maxDecodePixels, maxFileBytes: min(l.maxFileBytes, 512 << 20))
+        limits.maxAnimationFrames = l.maxAnimationFrames
+        limits.maxStreams = l.maxStreams
+        limits.codecs = l.codecs
+        limits.maxAllocBytes = l.maxAllocBytes
+        limits.timeBudgetSeconds = l.timeout
+        return limits
+    }
+
+    /// The pipeline's video limits, with the time budget starting now.
+    public var videoLimits: VideoLimits {
+        let l = pipeline.limits
         var limits = VideoLimits()
         limits.maxPixels = pipeline.video.maxDecodePixels
         limits.maxDurationSeconds = pipeline.video.maxDuration
+        limits.maxFileBytes = l.maxFileBytes
+        limits.maxStreams = l.maxStreams
+        limits.maxFrames = l.maxFrames
+        limits.maxAnimationFrames = l.maxAnimationFrames
+        limits.codecs = l.codecs
+        limits.maxAllocBytes = l.maxAllocBytes
+        limits.timeBudgetSeconds = l.timeout
         return limits
     }
 
@@ -69,8 +90,9 @@ public struct SampleRunner: Sendable {
 
     // MARK: videos
 
-    public func probeVideo(path: String) throws -> (VideoInfo, FramePlan, (height: Int, width: Int), [String]) {
-        let info = try VideoProbe.scan(path: path, limits: videoLimits)
+    public func probeVideo(path: String, limits: VideoLimits? = nil)
+        throws -> (VideoInfo, FramePlan, (height: Int, width: Int), [String]) {
+        let info = try VideoProbe.scan(path: path, limits: limits ?? videoLimits)
         let plan: FramePlan
         do {
             plan = try pipeline.frameSampler.plan(total: info.frameCount, videoFPS: info.fps)
@@ -86,6 +108,20 @@ public struct SampleRunner: Sendable {
     /// The resized frame size for `frames` sampled frames of `height` x `width`.
     public func videoSize(frames: Int, height: Int, width: Int, file: String,
                           warnings: inout [String]) throws -> (height: Int, width: Int) {
+        let size = try videoSizeUnchecked(frames: frames, height: height, width: width, file: file, warnings: &warnings)
+        // qwen-vl-utils' smart_resize floors without a lower bound when it shrinks: a thin frame
+        // (aspect ratio over ~130 with many frames) gets a side of 0, and the reference's resize
+        // then fails too. Found by fuzz-media.
+        guard size.height > 0, size.width > 0 else {
+            throw RunnerError(file: file, stage: "resize",
+                              message: "\(width)x\(height) frames resize to \(size.width)x\(size.height): a side below "
+                                       + "one patch (the reference fails here too)")
+        }
+        return size
+    }
+
+    func videoSizeUnchecked(frames: Int, height: Int, width: Int, file: String,
+                            warnings: inout [String]) throws -> (height: Int, width: Int) {
         let v = pipeline.video
         let factor = pipeline.layout.factor
         do {
@@ -116,9 +152,11 @@ public struct SampleRunner: Sendable {
     }
 
     public func preprocessVideo(path: String) throws -> MediaResult {
-        let (info, plan, size, warnings) = try probeVideo(path: path)
+        // One time budget for the scan and the decode.
+        let limits = videoLimits
+        let (info, plan, size, warnings) = try probeVideo(path: path, limits: limits)
         var resized: [Int: RGBImage] = [:]
-        let reader = VideoFrameReader(path: path, info: info, threads: pipeline.video.threads, limits: videoLimits)
+        let reader = VideoFrameReader(path: path, info: info, threads: pipeline.video.threads, limits: limits)
         try reader.decode(indices: plan.indices) { index, frame in
             resized[index] = pipeline.video.resample.resize(frame, width: size.width, height: size.height)
         }
@@ -133,10 +171,11 @@ public struct SampleRunner: Sendable {
     /// Decodes frames at native size (no resize), for `mmprep decode` and decode-only timing.
     /// `indices` nil means every frame.
     public func decodeFrames(path: String, indices: [Int]?) throws -> (VideoInfo, [Int], [RGBImage]) {
-        let info = try VideoProbe.scan(path: path, limits: videoLimits)
+        let limits = videoLimits
+        let info = try VideoProbe.scan(path: path, limits: limits)
         let wanted = indices ?? Array(0..<info.frameCount)
         var frames: [Int: RGBImage] = [:]
-        let reader = VideoFrameReader(path: path, info: info, threads: pipeline.video.threads, limits: videoLimits)
+        let reader = VideoFrameReader(path: path, info: info, threads: pipeline.video.threads, limits: limits)
         try reader.decode(indices: wanted) { frames[$0] = $1 }
         return (info, wanted, wanted.map { frames[$0]! })
     }

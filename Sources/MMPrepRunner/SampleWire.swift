@@ -49,7 +49,8 @@ enum SampleWire {
         case .failure(let f):
             return [UInt8(ascii: "F")] + Array(JSONText.object([
                 ("key", JSONText.string(f.key)), ("path", JSONText.string(f.path)),
-                ("stage", JSONText.string(f.stage.rawValue)), ("error", JSONText.string(f.error)),
+                ("stage", JSONText.string(f.stage.rawValue)), ("reason", JSONText.string(f.reason)),
+                ("error", JSONText.string(f.error)),
             ]).utf8)
         case .success(let s):
             func block(_ b: PatchBlock) -> String {
@@ -85,7 +86,8 @@ enum SampleWire {
                 throw Malformed(what: "failure")
             }
             return .failure(SampleFailure(key: o["key"] as? String ?? "", path: o["path"] as? String ?? "",
-                                          stage: stage, error: o["error"] as? String ?? ""))
+                                          stage: stage, error: o["error"] as? String ?? "",
+                                          reason: o["reason"] as? String ?? ""))
         }
         guard tag == UInt8(ascii: "O"), bytes.count >= 9 else { throw Malformed(what: "reply tag") }
         let metaCount = Int(readLE(bytes, at: 1))

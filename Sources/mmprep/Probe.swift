@@ -42,8 +42,7 @@ enum ProbeReport {
         let m = layout.mergeSize, p = layout.patchSize, t = layout.temporalPatchSize
         var r: [String: Any] = ["file": path, "pipeline": runner.pipeline.name]
         if try runner.isImage(path: path) {
-            let decoded = try ImageDecoder(limits: ImageLimits(maxPixels: runner.pipeline.image.maxDecodePixels),
-                                           applyExifOrientation: runner.pipeline.image.exifOrientation).decode(path: path)
+            let decoded = try runner.imageDecoder.decode(path: path)
             let (rh, rw) = try runner.imageSize(height: decoded.image.height, width: decoded.image.width, file: path)
             r["kind"] = "image"
             r["container"] = decoded.format.rawValue
