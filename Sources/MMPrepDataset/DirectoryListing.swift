@@ -5,12 +5,12 @@ import Glibc
 /// A folder's entries as the bytes the file system holds, split into names that are valid UTF-8
 /// and names that are not (which cannot be keys, JSON records or safe log lines, and which
 /// a lossy conversion would turn into a different file's name).
-struct DirectoryListing {
-    var names: [String] = []
+public struct DirectoryListing: Sendable {
+    public var names: [String] = []
     /// Entries whose names are not valid UTF-8, shown with invalid bytes replaced.
-    var invalidNames: [String] = []
+    public var invalidNames: [String] = []
 
-    init(_ path: String) throws(InputError) {
+    public init(_ path: String) throws(InputError) {
         guard let dir = opendir(path) else {
             throw InputError(file: path, message: "cannot list folder: \(String(cString: strerror(errno)))", reason: "io")
         }

@@ -18,6 +18,8 @@ public struct InboxPairing: Sendable {
         case media(String, sidecars: [String])
         case manifest(String, media: [String], missing: [String])
         case orphanSidecar(String)
+        /// A media file whose sidecar is a symlink, fifo or device: the sample fails.
+        case irregularSidecar(String, sidecar: String)
         case unsupported(String)
     }
 
@@ -59,8 +61,8 @@ public struct InboxPairing: Sendable {
     ///   - present: every regular file in the inbox (settled or not), relative.
     ///   - firstReady: when each ready file was first seen settled.
     ///   - manifests: for each ready manifest, the inbox-relative media paths its records name.
-    public func decide(ready: [String], present: Set<String>, firstReady: [String: Double],
-                      manifests: [String: [String]], now: Double) -> [Action] {
+    public func decide(ready: [String], present: Set<String>, irregular: Set<String> = [],
+                       firstReady: [String: Double], manifests: [String: [String]], now: Double) -> [Action] {
         let readySet = Set(ready)
         var actions: [Action] = []
         var held = Set<String>()
@@ -78,6 +80,10 @@ public struct InboxPairing: Sendable {
             let waited = now - (firstReady[rel] ?? now)
             if InputWalker.isMedia(rel) {
                 let stem = (rel as NSString).deletingPathExtension
+                if let bad = [stem + ".txt", stem + ".json"].first(where: irregular.contains) {
+                    actions.append(.irregularSidecar(rel, sidecar: bad))
+                    continue
+                }
                 let sidecars = [stem + ".txt", stem + ".json"].filter { present.contains($0) }
                 if sidecars.contains(where: { !readySet.contains($0) }) { continue }   // still being written
                 if sidecars.isEmpty && waited < sidecarWait { continue }

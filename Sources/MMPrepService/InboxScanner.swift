@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import MMPrepDataset
 
 /// Decides which inbox files are ready. Events are only hints; this scan is the truth.
 ///
@@ -26,6 +27,8 @@ public final class InboxScanner {
         public var waiting: Int
         /// Every regular file that may become ready (settled or not), relative.
         public var present: Set<String>
+        /// Symlinks, fifos, sockets and devices present now, relative (refused, never claimed).
+        public var irregular: Set<String>
         /// Entries that will never be processed, with the reason (reported once each).
         public var refused: [Refusal]
     }
@@ -55,18 +58,24 @@ public final class InboxScanner {
         var waiting = 0
         var refused: [Refusal] = []
         var present = Set<String>()
+        var irregular = Set<String>()
         var stack = [""]
         while let rel = stack.popLast() {
             let dir = rel.isEmpty ? inbox : inbox + "/" + rel
-            let names: [String]
+            let listing: DirectoryListing
             do {
-                names = try FileManager.default.contentsOfDirectory(atPath: dir)
+                listing = try DirectoryListing(dir)
             } catch {
                 if !rel.isEmpty, reported.insert(rel + "/").inserted {
-                    refused.append(Refusal(path: rel + "/", reason: "cannot list folder: \(error.localizedDescription)"))
+                    refused.append(Refusal(path: rel + "/", reason: error.message))
                 }
                 continue
             }
+            for bad in listing.invalidNames where reported.insert(rel + "/" + bad).inserted {
+                refused.append(Refusal(path: rel.isEmpty ? bad : rel + "/" + bad,
+                                       reason: "the name is not valid UTF-8; refused (rename it)"))
+            }
+            let names = listing.names
             for name in names where !name.hasPrefix(".") {
                 let relPath = rel.isEmpty ? name : rel + "/" + name
                 let path = inbox + "/" + relPath
@@ -94,6 +103,7 @@ public final class InboxScanner {
                         waiting += 1
                     }
                 default:
+                    irregular.insert(relPath)
                     let kind = (st.st_mode & S_IFMT) == S_IFLNK ? "a symbolic link" : "not a regular file (fifo, socket or device)"
                     if reported.insert(relPath).inserted {
                         refused.append(Refusal(path: relPath, reason: "\(kind); refused"))
@@ -103,7 +113,7 @@ public final class InboxScanner {
         }
         // Forget files that went away (claimed, or removed by their writer).
         seen = seen.filter { present.contains($0.key) }
-        return Result(ready: ready.sorted(), waiting: waiting, present: present, refused: refused)
+        return Result(ready: ready.sorted(), waiting: waiting, present: present, irregular: irregular, refused: refused)
     }
 
     /// Forgets a path (after it was claimed), so that a new file under the same name starts over.

@@ -32,7 +32,8 @@ extension WatchEngine {
             manifestMedia[m] = readManifestMedia(layout.inbox + "/" + m)
                 .compactMap { InboxPairing.resolve($0, manifest: m) }
         }
-        for action in pairing.decide(ready: result.ready, present: result.present, firstReady: firstReady,
+        for action in pairing.decide(ready: result.ready, present: result.present, irregular: result.irregular,
+                                     firstReady: firstReady,
                                      manifests: manifestMedia, now: now) {
             switch action {
             case .media(let rel, let sidecars):
@@ -45,9 +46,13 @@ extension WatchEngine {
                 if let g = claimGroup(.manifest, files: [rel] + media) { enqueue(g, recovering: false) }
             case .orphanSidecar(let rel):
                 claimFailed(rel, error: "\(rel): a sidecar whose media file did not arrive within "
-                            + "watch.pair_timeout (\(Int(pipeline.watch.pairTimeout)) s)")
+                            + "watch.pair_timeout (\(Int(pipeline.watch.pairTimeout)) s)", reason: "orphan-sidecar")
+            case .irregularSidecar(let rel, let sidecar):
+                claimFailed(rel, error: "\(rel): its sidecar \(sidecar) is not a regular file (symlink, fifo or "
+                            + "device); refused", reason: "not-regular")
             case .unsupported(let rel):
-                claimFailed(rel, error: "\(rel): not a media file, sidecar or manifest mmprep reads")
+                claimFailed(rel, error: "\(rel): not a media file, sidecar or manifest mmprep reads",
+                            reason: "unsupported-format")
             }
         }
     }
@@ -91,11 +96,11 @@ extension WatchEngine {
     }
 
     /// A settled file that makes no sample: straight to failed/ with a report.
-    func claimFailed(_ rel: String, error: String) {
+    func claimFailed(_ rel: String, error: String, reason: String) {
         guard moveFile(rel, from: layout.inbox, to: layout.failed) else { return }
         scanner.forget(rel)
         firstReady[rel] = nil
-        writeReport(for: rel, stage: "input", error: error, attempts: 1)
+        writeReport(for: rel, stage: "input", error: error, attempts: 1, reason: reason)
         metrics.files += 1
         metrics.failures["input", default: 0] += 1
         failedTotal += 1
@@ -106,7 +111,7 @@ extension WatchEngine {
     /// the ones not done yet. `recovering`: after a restart, where earlier outcomes are final.
     func enqueue(_ g: ClaimedGroup, recovering: Bool, crashes: [String: Int] = [:]) {
         var units: [(WorkUnit, bytes: Int)] = []
-        var problems: [(name: String, stateKey: String, error: String)] = []
+        var problems: [(name: String, stateKey: String, error: String, reason: String)] = []
         let primary = layout.processing + "/" + g.primary
         let described: (sha256: String, bytes: Int)
         do {
@@ -139,16 +144,16 @@ extension WatchEngine {
             }
             for p in walked.problems {
                 let line = p.path.split(separator: ":").last.map(String.init) ?? "0"
-                problems.append(("\(g.primary):\(line)", "\(described.sha256):\(line)", p.message))
+                problems.append(("\(g.primary):\(line)", "\(described.sha256):\(line)", p.message, p.reason))
             }
             if walked.sources.isEmpty && walked.problems.isEmpty {
-                problems.append(("\(g.primary):0", "\(described.sha256):0", "the manifest holds no record"))
+                problems.append(("\(g.primary):0", "\(described.sha256):0", "the manifest holds no record", "no-media"))
             }
         }
         g.pending = units.count + problems.count
         for p in problems {
             _ = try? store.claim(sha256: p.stateKey, name: p.name, bytes: 0)
-            unitFailed(name: p.name, stateKey: p.stateKey, group: g, stage: "input", error: p.error)
+            unitFailed(name: p.name, stateKey: p.stateKey, group: g, stage: "input", error: p.error, reason: p.reason)
         }
         for (u, bytes) in units {
             let state: StateStore.InputState?
@@ -171,12 +176,12 @@ extension WatchEngine {
                 if recovering {
                     unitFinished(u.group, ok: false)
                 } else {
-                    unitFailed(u, stage: "input", error: "the same content failed before")
+                    unitFailed(u, stage: "input", error: "the same content failed before", reason: "failed-before")
                 }
             case .processing?, nil:
                 if let n = crashes[u.stateKey], n >= pipeline.watch.maxCrashes {
                     unitFailed(u, stage: "decode", error: "crashed decoder: the process died \(n) times while "
-                               + "decoding \(u.name) (watch.max_crashes = \(pipeline.watch.maxCrashes))")
+                               + "decoding \(u.name) (watch.max_crashes = \(pipeline.watch.maxCrashes))", reason: "crashed")
                 } else {
                     queue.append(u)
                 }
@@ -187,7 +192,8 @@ extension WatchEngine {
     /// The group's primary file cannot be read (permissions, I/O): the whole group fails.
     func failGroupUnread(_ g: ClaimedGroup, error: String) {
         moveFiles(g.files, from: layout.processing, to: layout.failed)
-        writeReport(for: g.primary, stage: "input", error: error, attempts: 1)
+        writeReport(for: g.primary, stage: "input", error: error, attempts: 1,
+                    reason: error.contains(String(cString: strerror(EACCES))) ? "permission" : "io")
         try? store.finishClaim(id: g.id)
         metrics.failures["input", default: 0] += 1
         failedTotal += 1

@@ -47,10 +47,10 @@ extension WatchEngine {
                         "file": "\(u.name)", "attempt": "\(attempt)", "delay": "\(delay)", "error": "\(f.error)"])
                     return
                 }
-                unitFailed(u, stage: "io", error: f.error + " (gave up after \(attempt - 1) attempts)")
+                unitFailed(u, stage: "io", error: f.error + " (gave up after \(attempt - 1) attempts)", reason: "io")
                 return
             }
-            unitFailed(u, stage: f.stage.rawValue, error: f.error)
+            unitFailed(u, stage: f.stage.rawValue, error: f.error, reason: f.reason)
         }
     }
 
@@ -128,18 +128,19 @@ extension WatchEngine {
         }
     }
 
-    func unitFailed(_ u: WorkUnit, stage: String, error: String) {
-        unitFailed(name: u.name, stateKey: u.stateKey, group: u.group, stage: stage, error: error)
+    func unitFailed(_ u: WorkUnit, stage: String, error: String, reason: String = "") {
+        unitFailed(name: u.name, stateKey: u.stateKey, group: u.group, stage: stage, error: error, reason: reason)
     }
 
     /// A sample that cannot be made: recorded, reported in failed/, counted.
-    func unitFailed(name: String, stateKey: String, group: ClaimedGroup, stage: String, error: String) {
+    func unitFailed(name: String, stateKey: String, group: ClaimedGroup, stage: String, error: String,
+                    reason: String = "") {
         try? store.markFailed(sha256: stateKey, error: "\(stage): \(error)")
         let attempts = (try? store.input(sha256: stateKey)?.attempts) ?? 1
         // A manifest record's report is named after the manifest and the line.
         let reportName = group.kind == .media ? group.primary
             : group.primary + ".line-" + (name.split(separator: ":").last.map(String.init) ?? "0")
-        writeReport(for: reportName, stage: stage, error: error, attempts: attempts)
+        writeReport(for: reportName, stage: stage, error: error, attempts: attempts, reason: reason)
         metrics.failures[stage, default: 0] += 1
         failedTotal += 1
         logger.error("input failed", metadata: ["file": "\(name)", "stage": "\(stage)", "error": "\(error)"])
@@ -166,9 +167,10 @@ extension WatchEngine {
         try? store.finishClaim(id: g.id)
     }
 
-    func writeReport(for rel: String, stage: String, error: String, attempts: Int) {
+    func writeReport(for rel: String, stage: String, error: String, attempts: Int, reason: String = "") {
         let report = JSONText.object([
-            ("file", JSONText.string(rel)), ("stage", JSONText.string(stage)), ("error", JSONText.string(error)),
+            ("file", JSONText.string(rel)), ("stage", JSONText.string(stage)), ("reason", JSONText.string(reason)),
+            ("error", JSONText.string(error)),
             ("attempts", String(attempts)), ("mmprep_version", JSONText.string(MMPrepInfo.version)),
             ("time", JSONText.string(ISO8601DateFormatter().string(from: Date()))),
         ])

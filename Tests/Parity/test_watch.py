@@ -483,3 +483,95 @@ def test_an_unreadable_file_is_reported_not_skipped():
     finally:
         assert d.term() == 0
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_hostile_corpus_dropped_into_the_inbox(tmp_path):
+    """The hostile corpus (hostile_corpus.py, the same files `convert` runs over in
+    test_hostile.py) dropped into a running daemon's inbox, then its manifest with the media it
+    names: every hostile file ends in failed/ with its stage and reason, symlinks, fifos and
+    non-UTF-8 names are refused in place (logged), every good file is in the dataset once, and
+    the daemon stays up within its memory bound."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from hostile_corpus import build
+
+    stage = tmp_path / "stage"
+    cases = build(stage, sparse_gb=1.0, big_sidecar_mb=100)
+    root = tmp_path / "w"
+    root.mkdir()
+    inbox = root / "inbox"
+    # The manifest and the media only it names come in a second drop (a manifest holds the
+    # files it names: dropped together, they would not also be samples of their own).
+    manifest = stage / "inbox" / "hostile.jsonl"
+    held = tmp_path / "held"
+    held.mkdir()
+    os.rename(manifest, held / "hostile.jsonl")
+    for name in ("good-png.png", "thin-video.mp4"):
+        shutil.copy(stage / "inbox" / name, held / name)
+    os.rename(stage / "inbox", inbox)                           # the whole corpus appears at once
+    d = Daemon(root, extra=["--set", "limits.timeout=30", "--set", "watch.sidecar_wait=1",
+                            "--set", "watch.pair_timeout=5"]).start()
+    peak = 0
+
+    def settled():
+        nonlocal peak
+        assert d.proc.poll() is None, "the daemon died:\n" + (root / "daemon.log").read_text()[-3000:]
+        rss = [l for l in Path(f"/proc/{d.proc.pid}/status").read_text().splitlines() if l.startswith("VmRSS")]
+        peak = max(peak, int(rss[0].split()[1]) // 1024 if rss else 0)
+        left = [p for p in inbox.rglob("*") if p.is_file() and not p.is_symlink()
+                and p.name not in ("fifo.mp4",) and not p.name.startswith("bad-name-")]
+        busy = list((root / "processing").rglob("*.*"))
+        status = root / "state" / "status.json"
+        s = json.loads(status.read_text()) if status.exists() else {}
+        return not left and not busy and s.get("queued") == 0 and s.get("working") == 0
+    try:
+        assert wait_for(settled, timeout=300, step=0.5), \
+            f"inbox left: {[p.name for p in inbox.rglob('*')]}\n" + (root / "daemon.log").read_text()[-3000:]
+        # Second drop: the manifest with copies of the media it names.
+        for name in ("good-png.png", "thin-video.mp4"):
+            os.rename(held / name, inbox / name)
+        os.rename(held / "hostile.jsonl", inbox / "hostile.jsonl")
+        assert wait_for(lambda: (root / "failed" / "hostile.jsonl.line-8.error.json").exists() and settled(),
+                        timeout=120, step=0.5), (root / "daemon.log").read_text()[-3000:]
+        log = (root / "daemon.log").read_text()
+        in_dataset = set(dataset_sources(root / "out"))
+        wrong = []
+        for c in cases:
+            e = c.expect
+            if c.group == "manifest":
+                line = {"m-good": 1, "hostile-000002": 2, "hostile-000003": 3, "m-escape": 4, "m-absolute": 5,
+                        "m-url": 6, "m-thin": 7, "hostile-000008": 8}[c.key]
+                report = root / "failed" / f"hostile.jsonl.line-{line}.error.json"
+                if e == "ok":
+                    ok = not report.exists()
+                else:
+                    r = json.loads(report.read_text()) if report.exists() else {}
+                    ok = r.get("stage") == e[0] and r.get("reason") in e[1]
+                if not ok:
+                    wrong.append(f"{c.key}: expected {e}, report {report.exists() and report.read_text()}")
+                continue
+            if c.name in ("link.png", "fifo.mp4") or c.name.startswith("bad-name-"):
+                # Refused in place: logged once, never claimed (mmprep does not write into the inbox).
+                if f"path={c.name}" not in log and not (c.name.startswith("bad-name-") and "not valid UTF-8" in log):
+                    wrong.append(f"{c.name}: not reported as refused")
+                continue
+            if c.name == "dir.mp4":
+                continue                                        # a subfolder of the inbox, empty
+            report = root / "failed" / (c.name + ".error.json")
+            r = json.loads(report.read_text()) if report.exists() else None
+            if e == "ok":
+                if r is not None:
+                    wrong.append(f"{c.name}: expected to convert, failed: {r}")
+            elif isinstance(e, tuple):
+                if r is None or r["stage"] != e[0] or r["reason"] not in e[1]:
+                    wrong.append(f"{c.name}: expected {e}, got {r}")
+            else:                                               # any / truncated: converts or fails cleanly
+                if r is not None and r["stage"] not in ("decode", "sample", "resize"):
+                    wrong.append(f"{c.name}: expected a clean outcome, got {r}")
+        assert not wrong, "\n".join(wrong)
+        good = [c for c in cases if c.expect == "ok" and c.group != "manifest"]
+        assert len(in_dataset) >= len(good)
+        assert peak < 1024, f"peak RSS {peak} MB"
+    finally:
+        assert d.term() == 0
+
