@@ -91,6 +91,9 @@ typedef struct mm_fd_input {
     int fd;
     int64_t size;
     const int64_t *deadline;
+    /// errno of the last failed read or seek (0 = none): a real I/O error, as opposed to
+    /// FFmpeg's AVERROR(EIO) for damaged data.
+    int last_errno;
 } mm_fd_input;
 
 static inline int mm_fd_read(void *opaque, uint8_t *buf, int n) {
@@ -99,7 +102,7 @@ static inline int mm_fd_read(void *opaque, uint8_t *buf, int n) {
     ssize_t r;
     do { r = read(in->fd, buf, (size_t)n); } while (r < 0 && errno == EINTR);
     if (r == 0) return AVERROR_EOF;
-    if (r < 0) return AVERROR(errno);
+    if (r < 0) { in->last_errno = errno; return AVERROR(errno); }
     return (int)r;
 }
 
@@ -108,7 +111,8 @@ static inline int64_t mm_fd_seek(void *opaque, int64_t offset, int whence) {
     if (whence & AVSEEK_SIZE) return in->size;
     whence &= ~AVSEEK_FORCE;
     off_t r = lseek(in->fd, (off_t)offset, whence);
-    return r < 0 ? AVERROR(errno) : (int64_t)r;
+    if (r < 0) { in->last_errno = errno; return AVERROR(errno); }
+    return (int64_t)r;
 }
 
 /// An AVIOContext over `fd` (which it owns from now on: mm_fd_avio_free closes it), or NULL.
@@ -123,6 +127,12 @@ static inline AVIOContext *mm_fd_avio_alloc(int fd, int64_t size, const int64_t 
     AVIOContext *pb = avio_alloc_context(buffer, buffer_size, 0, in, mm_fd_read, NULL, mm_fd_seek);
     if (!pb) { av_free(buffer); av_free(in); return NULL; }
     return pb;
+}
+
+/// errno of the last failed read or seek on an AVIOContext from mm_fd_avio_alloc, or 0.
+static inline int mm_fd_avio_errno(AVIOContext *pb) {
+    if (!pb || !pb->opaque) return 0;
+    return ((mm_fd_input *)pb->opaque)->last_errno;
 }
 
 /// Frees an AVIOContext from mm_fd_avio_alloc and closes its descriptor.

@@ -87,6 +87,9 @@ final class FormatContext {
             if rc == mm_averror_exit() {
                 throw DecodeError(file: path, reason: .timeout, call: "avformat_open_input", message: "time budget exceeded")
             }
+            if let e = Self.readErrno(io) {
+                throw DecodeError(file: path, reason: .io, call: "read", message: String(cString: strerror(e)), code: rc)
+            }
             throw DecodeError(file: path, reason: .corrupt, call: "avformat_open_input",
                               message: "\(formatName): \(ffmpegErrorText(rc))", code: rc)
         }
@@ -105,8 +108,7 @@ final class FormatContext {
                 throw DecodeError(file: path, reason: .timeout, call: "avformat_find_stream_info",
                                   message: "time budget exceeded")
             }
-            throw DecodeError(file: path, reason: .corrupt, call: "avformat_find_stream_info",
-                              message: ffmpegErrorText(info), code: info)
+            throw failure(call: "avformat_find_stream_info", rc: info)
         }
         try checkStreamCount(call: "avformat_find_stream_info")
     }
@@ -204,7 +206,7 @@ final class FormatContext {
             if rc == mm_averror_exit() || deadlineExpired {
                 throw DecodeError(file: file, reason: .timeout, call: "avformat_seek_file", message: "time budget exceeded")
             }
-            throw DecodeError(file: file, reason: .corrupt, call: "avformat_seek_file", message: ffmpegErrorText(rc), code: rc)
+            throw failure(call: "avformat_seek_file", rc: rc)
         }
     }
 
@@ -216,9 +218,24 @@ final class FormatContext {
             if rc == mm_averror_exit() {
                 throw DecodeError(file: file, reason: .timeout, call: "av_read_frame", message: "time budget exceeded")
             }
-            throw DecodeError(file: file, reason: .corrupt, call: "av_read_frame", message: ffmpegErrorText(rc), code: rc)
+            throw failure(call: "av_read_frame", rc: rc)
         }
         return true
+    }
+
+    /// The errno of a failed read(2)/lseek(2) on the input, if FFmpeg's error came from one.
+    static func readErrno(_ io: UnsafeMutablePointer<AVIOContext>?) -> Int32? {
+        let e = mm_fd_avio_errno(io)
+        return e != 0 ? e : nil
+    }
+
+    /// An FFmpeg error: `io` when reading the file failed (EIO, ESTALE...: worth retrying),
+    /// `corrupt` when the data is damaged.
+    func failure(call: String, rc: Int32) -> DecodeError {
+        if let e = Self.readErrno(io) {
+            return DecodeError(file: file, reason: .io, call: "read", message: String(cString: strerror(e)), code: rc)
+        }
+        return DecodeError(file: file, reason: .corrupt, call: call, message: ffmpegErrorText(rc), code: rc)
     }
 
     /// Whether the deadline has passed.

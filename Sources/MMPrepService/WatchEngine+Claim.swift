@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import MMPrepDataset
 import MMPrepRunner
+import MMPrepShards
 
 /// Claiming: settled inbox files become groups in processing/ and samples in the queue.
 extension WatchEngine {
@@ -122,12 +123,27 @@ extension WatchEngine {
         }
         switch g.kind {
         case .media:
+            // The sample is the media file with its text: its key covers the sidecars too, so
+            // the same image with another caption is another sample.
+            var stateKey = described.sha256
+            let sidecars = g.files.dropFirst()
+            if !sidecars.isEmpty {
+                var parts = ["media:" + described.sha256]
+                for f in sidecars {
+                    guard let d = try? SourceDescription.of(layout.processing + "/" + f) else {
+                        failGroupUnread(g, error: "\(f): cannot read")
+                        return
+                    }
+                    parts.append(((f as NSString).pathExtension.lowercased()) + ":" + d.sha256)
+                }
+                stateKey = SHA256.hex(Array(parts.joined(separator: "\n").utf8))
+            }
             let stem = (primary as NSString).deletingPathExtension
             let caption = g.files.contains { $0.lowercased().hasSuffix(".txt") } ? stem + ".txt" : nil
             let messages = g.files.contains { $0.lowercased().hasSuffix(".json") } ? stem + ".json" : nil
             let source = SampleSource(key: Self.key(g.primary, described.sha256),
                                       origin: .media(path: primary, caption: caption, messages: messages))
-            units.append((WorkUnit(stateKey: described.sha256, name: g.primary, source: source, group: g), described.bytes))
+            units.append((WorkUnit(stateKey: stateKey, name: g.primary, source: source, group: g), described.bytes))
         case .manifest:
             let walked: InputWalker.Result
             do {
@@ -179,11 +195,16 @@ extension WatchEngine {
                     unitFailed(u, stage: "input", error: "the same content failed before", reason: "failed-before")
                 }
             case .processing?, nil:
-                if let n = crashes[u.stateKey], n >= pipeline.watch.maxCrashes {
+                if inFlight.contains(u.stateKey) {
+                    // The same content is queued or in the open shard already (two copies
+                    // dropped together): it waits for that one's outcome.
+                    twins[u.stateKey, default: []].append(u)
+                } else if let n = crashes[u.stateKey], n >= pipeline.watch.maxCrashes {
                     unitFailed(u, stage: "decode", error: "crashed decoder: the process died \(n) times while "
                                + "decoding \(u.name) (watch.max_crashes = \(pipeline.watch.maxCrashes))", reason: "crashed")
                 } else {
                     queue.append(u)
+                    inFlight.insert(u.stateKey)
                 }
             }
         }

@@ -36,7 +36,7 @@ extension WatchEngine {
             if openSince == nil { openSince = Self.now() }
             metrics.observe(seconds: Self.now() - started)
         case .failure(let f):
-            if IOErrorText.isTransient(f.error) {
+            if f.reason == "io" && IOErrorText.isTransient(f.error) {
                 let attempt = (try? store.countAttempt(sha256: u.stateKey)) ?? pipeline.watch.maxAttempts + 1
                 if attempt <= pipeline.watch.maxAttempts {
                     var again = u
@@ -81,7 +81,11 @@ extension WatchEngine {
         retryDelay = 1
         indexDirty = true
         writeIndex()
-        for u in inShard { unitFinished(u.group, ok: true) }
+        for u in inShard {
+            inFlight.remove(u.stateKey)
+            unitFinished(u.group, ok: true)
+            resolveTwins(of: u.stateKey, failure: nil)
+        }
         logger.info("shard committed", metadata: ["shard": "\(shard.name)", "samples": "\(shard.samples)"])
         metrics.publish(to: metricsFile)
     }
@@ -102,6 +106,7 @@ extension WatchEngine {
     /// partial shard is discarded, its samples and `requeue` go back to the front of the queue,
     /// and the service waits (1 s, doubling up to watch.retry_max_delay) before trying again.
     func outputFailed(_ error: any Error, requeue: [WorkUnit]) {
+        if error is StateStoreError { invariantBroken = error }
         removeStaleOutput()
         writer = ShardWriter(directory: layout.output, settings: Self.shardSettings(pipeline), nextIndex: committed.count)
         for u in open + requeue { try? store.endDecode(sha256: u.stateKey) }
@@ -144,8 +149,25 @@ extension WatchEngine {
         metrics.failures[stage, default: 0] += 1
         failedTotal += 1
         logger.error("input failed", metadata: ["file": "\(name)", "stage": "\(stage)", "error": "\(error)"])
+        inFlight.remove(stateKey)
         unitFinished(group, ok: false)
+        resolveTwins(of: stateKey, failure: (stage, reason, "\(name) has the same content and failed: \(error)"))
         metrics.publish(to: metricsFile)
+    }
+
+    /// The copies of content that was in flight share its outcome: a duplicate when it was
+    /// committed, a failure (with its reason) when it failed.
+    func resolveTwins(of stateKey: String, failure: (stage: String, reason: String, error: String)?) {
+        for w in twins.removeValue(forKey: stateKey) ?? [] {
+            if let failure {
+                unitFailed(w, stage: failure.stage, error: failure.error, reason: failure.reason)
+            } else {
+                try? store.recordDuplicate(sha256: w.stateKey, name: w.name)
+                metrics.duplicates += 1
+                logger.info("duplicate content; not processed again", metadata: ["file": "\(w.name)"])
+                unitFinished(w.group, ok: true)
+            }
+        }
     }
 
     /// One sample of the group is committed or failed; the last one finishes the group.
@@ -181,7 +203,9 @@ extension WatchEngine {
     }
 }
 
-/// Error texts of failures worth retrying: the file system, not the file, is at fault.
+/// Error texts of failures worth retrying: the file system, not the file, is at fault. Only
+/// failures whose reason is `io` (a failed read(2), not FFmpeg's AVERROR(EIO) for damaged data)
+/// are looked at.
 enum IOErrorText {
     static let transient = [ENOSPC, EIO, EDQUOT, ESTALE].map { String(cString: strerror($0)) }
 

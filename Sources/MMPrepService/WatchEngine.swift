@@ -34,6 +34,10 @@ final class WatchEngine: @unchecked Sendable {
     var metricsServer: MetricsServer?
     /// Samples waiting to be built, in claim order.
     var queue: [WorkUnit] = []
+    /// State keys of the samples queued or in the open shard.
+    var inFlight = Set<String>()
+    /// Samples whose content equals one in flight, waiting for its outcome.
+    var twins: [String: [WorkUnit]] = [:]
     /// Samples in the open shard, in order.
     var open: [WorkUnit] = []
     var openSince: Double?
@@ -56,6 +60,9 @@ final class WatchEngine: @unchecked Sendable {
     var okTotal = 0
     var failedTotal = 0
     var fatalErrorExit: (any Error)?
+    /// The state store refused a commit as inconsistent: not an I/O problem, so no retry; the
+    /// service stops (systemd restarts it and recovery starts from the store).
+    var invariantBroken: (any Error)?
 
     init(pipelineSource: String, overrides: [String], layout: WatchLayout, metricsFile: String?,
          metricsPort: UInt16?, logger: Logger) throws {
@@ -118,6 +125,7 @@ final class WatchEngine: @unchecked Sendable {
             logger.notice("watching", metadata: ["inbox": "\(layout.inbox)", "output": "\(layout.output)",
                                                   "polling": "\(watcher.polling)"])
             while !stop.isSet {
+                if let broken = invariantBroken { throw broken }
                 let now = Self.now()
                 liveness.loop(at: now)
                 if reload.take() { reloadPipeline() }
