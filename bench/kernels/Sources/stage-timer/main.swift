@@ -1,7 +1,7 @@
 // In-process stage timer for issue 6, target 2: per image, the median time of mmprep's own
 // decode (ImageDecoder: libjpeg-turbo / libpng, EXIF applied) and of the steps after it
 // (smart_resize + Pillow-13 bicubic resize, normalise+patchify into float32), inside one warm
-// process: no process start-up, no safetensors write.
+// process: no process start-up, no safetensors write. Times are this thread's CPU time.
 //
 //   stage-timer REPS FILE...
 // prints one JSON object per line: file, preset, size, resized, decode_ms, resize_ms,
@@ -14,9 +14,15 @@ import MMPrepPreprocess
 import Glibc
 #endif
 
+/// Milliseconds of this thread's CPU time (CLOCK_THREAD_CPUTIME_ID): the stages are single-threaded,
+/// and CPU time does not count the waits for a core on a shared, loaded machine. Set
+/// STAGE_TIMER_CLOCK=wall for CLOCK_MONOTONIC instead.
+let clock: clockid_t = getenv("STAGE_TIMER_CLOCK").map { String(cString: $0) } == "wall"
+    ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID
+
 func now() -> Double {
     var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
+    clock_gettime(clock, &ts)
     return Double(ts.tv_sec) * 1e3 + Double(ts.tv_nsec) / 1e6
 }
 
@@ -79,7 +85,8 @@ for file in args[2...] {
             let d = median(decodeTimes), r = median(resizeTimes), q = median(patchTimes)
             print("{\"file\": \"\(file)\", \"preset\": \"\(p.name)\", \"size\": \"\(image.width)x\(image.height)\", "
                   + "\"resized\": \"\(rw)x\(rh)\", \"decode_ms\": \(d), \"resize_ms\": \(r), "
-                  + "\"patchify_ms\": \(q), \"total_ms\": \(d + r + q), \"reps\": \(reps)}")
+                  + "\"patchify_ms\": \(q), \"total_ms\": \(d + r + q), \"reps\": \(reps), "
+                  + "\"clock\": \"\(clock == CLOCK_MONOTONIC ? "wall" : "thread-cpu")\"}")
         }
     } catch {
         print("{\"file\": \"\(file)\", \"error\": \"\(error)\"}")
