@@ -594,8 +594,8 @@ class Bench:
         self.mach = machine(self.bin)
         self.start_workers()
         steps = [("images", self.images), ("stage timer", self.stage_timer), ("bit identity", self.bit_identity),
-                 ("videos", self.video), ("convert set", self.convert), ("1000 images", self.many),
-                 ("long video", self.long_video), ("profile", self.profile)]
+                 ("convert set", self.convert), ("1000 images", self.many), ("long video", self.long_video),
+                 ("profile", self.profile), ("videos", self.video)]
         self.timings = {}
         for name, fn in steps:
             if name in self.a.skip:
