@@ -547,6 +547,16 @@ class Bench:
         if self.a.stage_timer:
             runs.append(("stage timer, 720p JPEG, both presets (decode, resize, patchify; in process)",
                          [self.a.stage_timer, "10", str(jpg)]))
+        copies = self.disk / "prof-copies"
+        shutil.rmtree(copies, ignore_errors=True)
+        copies.mkdir(parents=True)
+        for i in range(12):
+            os.link(jpg, copies / f"c{i:02d}.jpg")
+        runs.append(("mmprep convert --jobs 1 over 12 copies of the 720p JPEG (qwen2.5-vl): per-image overhead "
+                     "beyond decode/resize/patchify",
+                     [self.bin, "convert", str(copies), "--pipeline", "qwen2.5-vl", "--jobs", "1", "--output",
+                      str(self.disk / "prof-conv"), "--quiet"]))
+        runs.append(("mmprep --version: process start-up alone", [self.bin, "--version"]))
         runs.append((f"mmprep preprocess {h264.name} --pipeline qwen2.5-vl (2 fps)",
                      [self.bin, "preprocess", str(h264), "--pipeline", "qwen2.5-vl", "-o",
                       str(self.disk / "prof.safetensors")]))
@@ -556,6 +566,7 @@ class Bench:
             r = subprocess.run(["perf", "record", "-e", "cpu-clock", "-F", "999", "-o", str(data), "--"] + cmd,
                                capture_output=True, text=True)
             (self.disk / "prof.safetensors").unlink(missing_ok=True)
+            shutil.rmtree(self.disk / "prof-conv", ignore_errors=True)
             if r.returncode != 0:
                 self.prof.append((title, f"perf record failed: {r.stderr[-200:]}", ""))
                 continue
@@ -584,6 +595,9 @@ class Bench:
             if v is not None:
                 setattr(self, k, v)
         self.ref_video_reps = 1
+        if self.a.reprofile:
+            self.profile()
+            self.save_state()
         report = self.report()
         print(report)
         Path(self.a.out).write_text(report)
@@ -1014,6 +1028,7 @@ def main():
     ap.add_argument("--state", default=str(ROOT / ".cache" / "bench" / "last-run.pkl"),
                     help="where the measured samples are saved after every step")
     ap.add_argument("--report-only", default="", help="re-render RESULTS.md from a saved --state file")
+    ap.add_argument("--reprofile", action="store_true", help="with --report-only: run the perf profiles again")
     Bench(ap.parse_args()).run()
 
 
