@@ -14,8 +14,11 @@
 # 4. runs every system on the same inputs, round-robin, prints the tables of medians and ratios
 #    and writes bench/RESULTS.md (bench/bench.py), then runs the kernel micro-benchmark.
 #
-# --quick: fewer repetitions and 10 s videos (a separate set), to check the harness (~6 min).
-# The default run takes about 20 minutes once everything is built and the set exists.
+# --quick: fewer repetitions and 10 s videos (a separate set), to check the harness.
+# The default run takes about 20 minutes on an idle 2-core machine once everything is built and the
+# set exists (making the set takes ~10 more); on a machine shared with other work, twice that.
+# bench/bench.py saves the samples after every step (.cache/bench/last-run.pkl);
+#   python3 bench/bench.py ... --report-only .cache/bench/last-run.pkl   re-renders RESULTS.md.
 #
 # Env: BENCH_CACHE (default .cache/bench), BENCH_SCRATCH (SwiftPM scratch path, default .build),
 #      BENCH_OUT (default bench/RESULTS.md), MMPREP_TORCH_VENV, BENCH_SHM (default /dev/shm).
