@@ -168,16 +168,22 @@ public struct SampleRunner: Sendable {
                            tokens: patches.rows / (m * m), plan: plan, video: info, image: nil, warnings: warnings)
     }
 
-    /// Decodes frames at native size (no resize), for `mmprep decode` and decode-only timing.
-    /// `indices` nil means every frame.
-    public func decodeFrames(path: String, indices: [Int]?) throws -> (VideoInfo, [Int], [RGBImage]) {
+    /// Decodes frames at native size (no resize), for `mmprep decode` and decode-only timing,
+    /// handing each to `body` in index order (nothing is kept here). `indices` nil means every
+    /// frame. Returns the video's facts and the distinct indices decoded.
+    public func decodeFrames(path: String, indices: [Int]?,
+                             _ body: (Int, RGBImage) throws -> Void) throws -> (VideoInfo, [Int]) {
         let limits = videoLimits
         let info = try VideoProbe.scan(path: path, limits: limits)
         let wanted = indices ?? Array(0..<info.frameCount)
-        var frames: [Int: RGBImage] = [:]
         let reader = VideoFrameReader(path: path, info: info, threads: pipeline.video.threads, limits: limits)
-        try reader.decode(indices: wanted) { frames[$0] = $1 }
-        return (info, wanted, wanted.map { frames[$0]! })
+        try reader.decode(indices: wanted, body)
+        return (info, Array(Set(wanted)).sorted())
+    }
+
+    /// Decodes a still image upright at native size (no resize), for `mmprep decode`.
+    public func decodeImage(path: String) throws -> RGBImage {
+        try imageDecoder.decode(path: path).image
     }
 }
 

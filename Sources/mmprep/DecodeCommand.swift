@@ -6,9 +6,9 @@ import MMPrepShards
 
 struct Decode: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Decode video frames to RGB at native size (no resize) into a safetensors file `frames` [n,H,W,3].")
+        abstract: "Decode an image, or video frames, to RGB at native size (no resize) into a safetensors file `frames` [n,H,W,3].")
 
-    @Argument(help: "A video file.")
+    @Argument(help: "An image or video file.")
     var media: String
 
     @OptionGroup var options: PipelineOptions
@@ -37,12 +37,22 @@ struct Decode: ParsableCommand {
             } else if planned {
                 indices = try runner.probeVideo(path: media).1.indices
             }
-            let (info, wanted, images) = try runner.decodeFrames(path: media, indices: indices)
-            guard let output else { return }
+            if try runner.isImage(path: media) {
+                let image = try runner.decodeImage(path: media)
+                guard let output else { return }
+                let tensor = Tensor(name: "frames", dtype: "U8", shape: [1, image.height, image.width, 3], bytes: image.pixels)
+                try SafetensorsFile.write([tensor], metadata: [:], to: output)
+                return
+            }
+            // Without an output, frames are dropped as they come (decode-only timing).
             var bytes = [UInt8]()
-            bytes.reserveCapacity(images.reduce(0) { $0 + $1.pixels.count })
-            for image in images { bytes += image.pixels }
-            let tensor = Tensor(name: "frames", dtype: "U8", shape: [images.count, info.height, info.width, 3], bytes: bytes)
+            var count = 0
+            let (info, wanted) = try runner.decodeFrames(path: media, indices: indices) { _, image in
+                count += 1
+                if output != nil { bytes += image.pixels }
+            }
+            guard let output else { return }
+            let tensor = Tensor(name: "frames", dtype: "U8", shape: [count, info.height, info.width, 3], bytes: bytes)
             let metadata = [
                 "frame_indices": JSONText.array(wanted),
                 "frame_count": String(info.frameCount),
