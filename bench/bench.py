@@ -501,6 +501,14 @@ class Bench:
                 shutil.rmtree(out, ignore_errors=True)
                 self.add(("convert-set", jobs), seconds=r["seconds"], cpu=r["cpu"], peak_rss_kib=r["peak_rss_kib"], ok=r["rc"] == 0)
                 log(f"convert set jobs {jobs}: {r['seconds']:.1f} s")
+            # decode.isolation: process (issue 7): the same run with decoding in a child process.
+            out = self.disk / "conv-set-iso"
+            shutil.rmtree(out, ignore_errors=True)
+            r = run_gnu_time([self.bin, "convert", *inputs, "--pipeline", "qwen2.5-vl", "--jobs", "1",
+                              "--set", "decode.isolation=process", "--output", str(out), "--quiet"])
+            shutil.rmtree(out, ignore_errors=True)
+            self.add(("convert-set-iso", 1), seconds=r["seconds"], cpu=r["cpu"], peak_rss_kib=r["peak_rss_kib"], ok=r["rc"] == 0)
+            log(f"convert set jobs 1, decode.isolation=process: {r['seconds']:.1f} s")
 
     def many(self):
         """1000 images: RSS over time at --jobs 1 (target 4), and --jobs 2 (target 5)."""
@@ -865,6 +873,17 @@ class Bench:
           "machine; then a second job has no idle core to use and the scaling figure measures the machine's "
           "load, not mmprep.")
         w(f"\nRepetitions: benchmark set {self.n(('convert-set', 1))} per job count (alternating), 1000 images 1.\n")
+        if ("convert-set-iso", 1) in self.results:
+            iso, inproc = self.m(("convert-set-iso", 1)), self.m(("convert-set", 1))
+            w("### decode.isolation: process (issue 7)\n")
+            w("| run | wall (s) | CPU (s) | peak RSS (MiB) |")
+            w("|---|---|---|---|")
+            w(f"| in process, jobs 1 | {fmt_s(inproc)} | {fmt_s(self.m(('convert-set', 1), 'cpu'))} | "
+              f"{fmt_mib(self.m(('convert-set', 1), 'peak_rss_kib'))} |")
+            w(f"| decode.isolation=process, jobs 1 | {fmt_s(iso)} | {fmt_s(self.m(('convert-set-iso', 1), 'cpu'))} | "
+              f"{fmt_mib(self.m(('convert-set-iso', 1), 'peak_rss_kib'))} (parent only) |")
+            w(f"\nCost of isolation: {fmt_x(ratio(iso, inproc))} the in-process wall time (the tensors cross a pipe "
+              "once; one child per worker).\n")
 
         # ---- memory
         w("## Memory\n")
