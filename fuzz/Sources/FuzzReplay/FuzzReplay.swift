@@ -23,7 +23,7 @@ struct FuzzReplay {
         print("\(target): \(count) inputs replayed, no crash")
     }
 
-    static let entries: [String: ([UInt8]) -> Void] = [
+    static let entries: [String: @Sendable ([UInt8]) -> Void] = [
         "media": FuzzEntries.media, "pipeline": FuzzEntries.pipeline, "text": FuzzEntries.text,
     ]
 
