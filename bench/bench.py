@@ -595,6 +595,7 @@ class Bench:
 
     def save_state(self):
         import pickle
+        Path(self.a.state).parent.mkdir(parents=True, exist_ok=True)
         Path(self.a.state).write_bytes(pickle.dumps({k: getattr(self, k, None) for k in self.STATE}))
 
     def report_only(self):

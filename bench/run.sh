@@ -102,7 +102,7 @@ rm -rf "$KDIR"; mkdir -p "$KDIR"
 echo "== 5. systems, round-robin"
 ARGS=(--mmprep "$MMPREP" --set "$SET" --out "$OUT" --work-shm "$SHM/mmprep-bench-$$"
       --work-disk "$CACHE/work" --pil-python "$PIL_VENV/bin/python" --stage-timer "$STAGE_TIMER"
-      --kernels-dir "$KDIR" --command "$CMDLINE" --torch-note "$TORCH_NOTE")
+      --kernels-dir "$KDIR" --command "$CMDLINE" --torch-note "$TORCH_NOTE" --state "$CACHE/last-run.pkl")
 [ -n "$TORCH_PY" ] && ARGS+=(--torch-python "$TORCH_PY")
 [ $QUICK = 1 ] && ARGS+=(--quick)
 python3 bench/bench.py "${ARGS[@]}" "${SKIP[@]}"
