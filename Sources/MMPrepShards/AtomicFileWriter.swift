@@ -29,34 +29,72 @@ public final class AtomicFileWriter {
 
     public func write(_ bytes: some Collection<UInt8>) throws(FileWriteError) {
         let array = Array(bytes)
+        let failure = array.withUnsafeBytes { (raw) -> FileWriteError? in
+            do throws(FileWriteError) { try write(raw); return nil } catch { return error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Writes and hashes bytes in memory.
+    private func write(_ bytes: UnsafeRawBufferPointer) throws(FileWriteError) {
+        try writeAll(bytes)
+        hasher.update(bytes)
+        bytesWritten += bytes.count
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws(FileWriteError) {
         var done = 0
-        while done < array.count {
-            let n = array.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, array.count - done) }
+        while done < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw AtomicFile.error(tmp, "write")
             }
             done += n
         }
-        hasher.update(array)
-        bytesWritten += array.count
     }
 
-    /// Copies another file's contents in 4 MiB pieces.
-    public func append(contentsOf source: String) throws(FileWriteError) {
-        let src = open(source, O_RDONLY | O_CLOEXEC)
+    /// Size of the windows `append(contentsOf:)` maps.
+    static let window = 8 << 20
+
+    /// Appends another file's contents. The source is mapped read-only in 8 MiB windows: each
+    /// window is hashed and written straight from the page cache (no read into a buffer, so
+    /// the bytes are copied once, not twice). With `discardingSource` the source is consumed:
+    /// each window, once written, is punched out of it, so the page cache holds the bytes once
+    /// rather than twice while a large file is copied (the source is left full of holes and
+    /// must only be removed afterwards).
+    public func append(contentsOf source: String, discardingSource: Bool = false) throws(FileWriteError) {
+        let src = open(source, (discardingSource ? O_RDWR : O_RDONLY) | O_CLOEXEC)
         guard src >= 0 else { throw AtomicFile.error(source, "open") }
         defer { close(src) }
-        var buffer = [UInt8](repeating: 0, count: 4 << 20)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(src, $0.baseAddress!, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw AtomicFile.error(source, "read")
-            }
-            if n == 0 { break }
-            try write(buffer[0..<n])
+        var info = stat()
+        guard fstat(src, &info) == 0 else { throw AtomicFile.error(source, "fstat") }
+        let size = Int(info.st_size)
+        var offset = 0
+        while offset < size {
+            let n = min(Self.window, size - offset)
+            guard let map = mmap(nil, n, PROT_READ, MAP_SHARED | MAP_POPULATE, src, off_t(offset)),
+                  map != MAP_FAILED else { throw AtomicFile.error(source, "mmap") }
+            let failure: FileWriteError?
+            do throws(FileWriteError) { try write(UnsafeRawBufferPointer(start: map, count: n)); failure = nil } catch { failure = error }
+            munmap(map, n)
+            if let failure { throw failure }
+            if discardingSource { Self.punchHole(src, offset: offset, length: n) }
+            offset += n
         }
+    }
+
+    /// fallocate(2) is not in Swift's Glibc module; looked up once at run time.
+    private typealias FallocateFunction = @convention(c) (Int32, Int32, off_t, off_t) -> Int32
+    private static let fallocate: FallocateFunction? = {
+        guard let p = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "fallocate") else { return nil }
+        return unsafeBitCast(p, to: FallocateFunction.self)
+    }()
+
+    /// Frees a range of a file (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE); best effort, a
+    /// file system without holes keeps the bytes.
+    private static func punchHole(_ fd: Int32, offset: Int, length: Int) {
+        _ = fallocate?(fd, 0x02 | 0x01, off_t(offset), off_t(length))
     }
 
     /// fsync, rename into place, fsync the folder. Returns the sha256 of what was written.

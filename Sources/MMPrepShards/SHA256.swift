@@ -28,6 +28,12 @@ public struct SHA256 {
         }
     }
 
+    /// Bytes in memory (a mapping, a buffer), with no copy.
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        _ = mm_sha256_update(context.pointer, base, bytes.count)
+    }
+
     /// The digest; the hasher must not be used afterwards.
     public mutating func finalize() -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)

@@ -3,7 +3,8 @@ import Glibc
 #endif
 
 /// A temporary file that is appended to and later copied or removed (never fsynced: its
-/// contents only matter until the shard that uses them is committed).
+/// contents only matter until the shard that uses them is committed). The commit consumes it:
+/// `AtomicFileWriter.append(contentsOf:discardingSource:)` punches out each piece it has copied.
 final class ScratchFile {
     let path: String
     private var fd: Int32

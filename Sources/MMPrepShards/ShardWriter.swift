@@ -71,7 +71,10 @@ public struct CommittedShard: Sendable, Equatable {
 /// Packs samples, in the order given, into shards that respect the limits; a sample is never split.
 ///
 /// Pixel bytes go to disk as samples arrive (scratch files beside the shard, or the tar being
-/// written), so memory holds one sample at a time whatever the shard size.
+/// written), so memory holds one sample at a time whatever the shard size. At commit the
+/// scratch files are hashed and copied from mappings and freed behind the copy, so a shard's
+/// pixels are in the page cache once, not twice; if a commit fails after that point the open
+/// shard is spoiled (`add` and `flush` throw) and the caller must start a new writer.
 public final class ShardWriter {
     public let directory: String
     public let settings: ShardSettings
@@ -94,6 +97,9 @@ public final class ShardWriter {
         var videos: ScratchFile?
         /// webdataset: the tar being written.
         var tar: AtomicFileWriter?
+        /// A commit began consuming the scratch files (see `commitSafetensors`) and failed: the
+        /// pixels are gone, so the shard can neither be committed again nor grown.
+        var spoiled = false
 
         init(name: String) { self.name = name }
     }
@@ -107,6 +113,7 @@ public final class ShardWriter {
     /// Adds a sample; if it would push the open shard past a limit, that shard is committed
     /// first and returned.
     public func add(_ sample: ShardSample) throws -> CommittedShard? {
+        try checkNotSpoiled()
         var committed: CommittedShard? = nil
         if let o = open, !o.keys.isEmpty, wouldOverflow(o, sample) {
             committed = try flush()
@@ -165,11 +172,20 @@ public final class ShardWriter {
 
     /// Commits the open shard, if any.
     public func flush() throws -> CommittedShard? {
+        try checkNotSpoiled()
         guard let o = open, !o.keys.isEmpty else { return nil }
         let shard = try settings.format == .safetensors ? commitSafetensors(o) : commitTar(o)
         nextIndex += 1
         open = nil
         return shard
+    }
+
+    private func checkNotSpoiled() throws(FileWriteError) {
+        if let o = open, o.spoiled {
+            throw FileWriteError(file: directory + "/" + o.name + ".safetensors", call: "commit",
+                                 message: "an earlier commit of this shard failed after consuming its pixels; "
+                                     + "start a new ShardWriter and add the samples again")
+        }
     }
 
     var commonMetadata: [String: String] {
@@ -248,10 +264,13 @@ public final class ShardWriter {
         try AtomicFile.write(records, to: directory + "/" + o.name + ".jsonl")
         let file = try AtomicFileWriter(path: directory + "/" + o.name + ".safetensors")
         try file.write(SafetensorsFile.header(layout.map(\.0), metadata: metadata))
+        // The scratch files are consumed as they are copied (their pages freed behind the copy,
+        // so the page cache holds the pixels once, not twice): from here a failure spoils the shard.
+        o.spoiled = true
         for (_, part) in layout {
             switch part {
             case .bytes(let b): try file.write(b)
-            case .scratch(let f): try file.append(contentsOf: f.path)
+            case .scratch(let f): try file.append(contentsOf: f.path, discardingSource: true)
             }
         }
         let sha = try file.commit()
