@@ -134,39 +134,23 @@ final class DecodeChild {
     }
 
     private func send(_ payload: [UInt8]) throws {
-        let frame = SampleWire.le(UInt64(payload.count)) + payload
-        var sent = 0
-        while sent < frame.count {
-            let n = frame.withUnsafeBytes { write(toChild, $0.baseAddress! + sent, frame.count - sent) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw Died(description: "stopped reading (\(String(cString: strerror(errno))))")
-            }
-            sent += n
+        do {
+            try FramedPipe(fd: toChild).send(payload)
+        } catch {
+            throw Died(description: error.description)
         }
     }
 
     private func receive(deadline: Date) throws -> [UInt8] {
-        let header = try readExactly(8, deadline: deadline)
-        let count = Int(SampleWire.readLE(header, at: 0))
-        return try readExactly(count, deadline: deadline)
-    }
-
-    private func readExactly(_ count: Int, deadline: Date) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        var got = 0
-        while got < count {
-            let left = deadline.timeIntervalSinceNow
-            guard left > 0 else { throw TimedOut.timedOut }
-            var p = pollfd(fd: fromChild, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&p, 1, Int32(min(left, 3600) * 1000))
-            if ready < 0 && errno == EINTR { continue }
-            if ready == 0 { throw TimedOut.timedOut }
-            let n = out.withUnsafeMutableBytes { read(fromChild, $0.baseAddress! + got, count - got) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { throw Died(description: "closed its output") }
-            got += n
+        let reply: [UInt8]?
+        do {
+            reply = try FramedPipe(fd: fromChild).receive(deadline: deadline)
+        } catch .timedOut {
+            throw TimedOut.timedOut
+        } catch {
+            throw Died(description: error.description)
         }
-        return out
+        guard let reply else { throw Died(description: "closed its output") }
+        return reply
     }
 }

@@ -46,8 +46,9 @@ public final class SampleMaker: @unchecked Sendable {
 /// other from fd 0, and writes each reply to fd 1. Exits when fd 0 closes.
 public enum DecodeWorkerLoop {
     public static func run(logger: Logger) throws {
-        let input = FileDescriptorReader(fd: 0)
-        guard let hello = try input.frame(),
+        let input = FramedPipe(fd: 0)
+        let output = FramedPipe(fd: 1)
+        guard let hello = try input.receive(),
               let o = try JSONSerialization.jsonObject(with: Data(hello)) as? [String: Any],
               let yaml = o["pipeline"] as? String else {
             throw SampleWire.Malformed(what: "handshake")
@@ -56,10 +57,10 @@ public enum DecodeWorkerLoop {
         let policy = PathPolicy(allowedRoots: o["roots"] as? [String] ?? [])
         let cpuLimit = (o["cpu_limit"] as? NSNumber)?.doubleValue ?? 600
         let builder = SampleBuilder(pipeline: pipeline, policy: policy, logger: logger)
-        while let request = try input.frame() {
+        while let request = try input.receive() {
             limitCPU(seconds: cpuLimit)
             let reply = SampleWire.reply(builder.build(try SampleWire.source(from: request)))
-            try writeAll(fd: 1, SampleWire.le(UInt64(reply.count)) + reply)
+            try output.send(reply)
         }
     }
 
@@ -76,46 +77,5 @@ public enum DecodeWorkerLoop {
     public static func limitMemory(bytes: Int) {
         var limit = rlimit(rlim_cur: rlim_t(bytes), rlim_max: rlim_t(bytes))
         setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit)
-    }
-
-    static func writeAll(fd: Int32, _ bytes: [UInt8]) throws {
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + sent, bytes.count - sent) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SampleWire.Malformed(what: "write: \(String(cString: strerror(errno)))")
-            }
-            sent += n
-        }
-    }
-}
-
-/// Length-framed reads from a descriptor.
-struct FileDescriptorReader {
-    let fd: Int32
-
-    /// The next frame, or nil at end of file.
-    func frame() throws -> [UInt8]? {
-        guard let header = try exactly(8) else { return nil }
-        let count = Int(SampleWire.readLE(header, at: 0))
-        guard count < 1 << 40, let body = try exactly(count) else { throw SampleWire.Malformed(what: "truncated frame") }
-        return body
-    }
-
-    private func exactly(_ count: Int) throws -> [UInt8]? {
-        var out = [UInt8](repeating: 0, count: count)
-        var got = 0
-        while got < count {
-            let n = out.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, count - got) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw SampleWire.Malformed(what: "read: \(String(cString: strerror(errno)))") }
-            if n == 0 {
-                if got == 0 { return nil }
-                throw SampleWire.Malformed(what: "truncated frame")
-            }
-            got += n
-        }
-        return out
     }
 }
