@@ -1,6 +1,15 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+// The preprocess kernels (resize, patchify) are written as SIMD16 lanes; on x86-64 they are
+// compiled for x86-64-v2 (SSE4.2, as on every x86-64 CPU since 2008-2011: `nehalem` is LLVM's
+// name for that level) so that 32-bit lane multiplies and byte widening are single instructions.
+#if arch(x86_64)
+let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "nehalem"])]
+#else
+let kernelSettings: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "mmprep",
     platforms: [.macOS(.v15)],
@@ -34,7 +43,7 @@ let package = Package(
                 dependencies: ["MMPrepCore", "CFFmpeg", "CPNG", "CJPEG", "CWebP",
                                .product(name: "Logging", package: "swift-log")]),
         // Pure Swift: frame-index rules, smart_resize, resize kernels, normalise, patchify.
-        .target(name: "MMPrepPreprocess", dependencies: ["MMPrepCore"]),
+        .target(name: "MMPrepPreprocess", dependencies: ["MMPrepCore"], swiftSettings: kernelSettings),
         // Pipeline YAML: presets, overrides, validation.
         .target(name: "MMPrepPipeline",
                 dependencies: ["MMPrepPreprocess", .product(name: "Yams", package: "Yams")]),

@@ -31,7 +31,9 @@ for a in "$@"; do
     *) DIR="$a" ;;
   esac
 done
-DIR="${DIR:-$ROOT/.cache/bench/set$([ $QUICK = 1 ] && echo -quick)}"
+SUFFIX=""
+[ $QUICK = 1 ] && SUFFIX=-quick
+DIR="${DIR:-$ROOT/.cache/bench/set$SUFFIX}"
 FIX="$ROOT/Tests/Fixtures"
 ROCKET="$FIX/images/rocket.jpg"
 PLANT="$FIX/images/plant.jpg"

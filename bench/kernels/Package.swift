@@ -7,10 +7,17 @@
 // `.package(path: "../..")` dependency could not import its modules. Instead the targets below
 // are the main package's own source folders, reached through the symlinks in Sources/
 // (Sources/MMPrepPreprocess -> ../../../Sources/MMPrepPreprocess, ...): the benchmark always
-// compiles exactly the code in this checkout, with the same -O flags, and nothing is copied.
+// compiles exactly the code in this checkout, with the same flags, and nothing is copied.
 //
 //   cd bench/kernels && swift package --disable-sandbox benchmark   (bench/run.sh does this)
 import PackageDescription
+
+// As in the main Package.swift: the preprocess kernels are compiled for x86-64-v2 on x86-64.
+#if arch(x86_64)
+let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "nehalem"])]
+#else
+let kernelSettings: [SwiftSetting] = []
+#endif
 
 let package = Package(
     name: "mmprep-kernels",
@@ -25,7 +32,7 @@ let package = Package(
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg"),
         .systemLibrary(name: "CWebP", pkgConfig: "libwebp"),
         .target(name: "MMPrepCore"),
-        .target(name: "MMPrepPreprocess", dependencies: ["MMPrepCore"]),
+        .target(name: "MMPrepPreprocess", dependencies: ["MMPrepCore"], swiftSettings: kernelSettings),
         .target(name: "MMPrepDecode",
                 dependencies: ["MMPrepCore", "CFFmpeg", "CPNG", "CJPEG", "CWebP",
                                .product(name: "Logging", package: "swift-log")]),
