@@ -104,9 +104,21 @@ public final class ConvertJob {
                                     policy: PathPolicy(allowedRoots: options.allowRoots), logger: logger)
         let sources = mine
         progress.begin(total: sources.count, done: start, failed: journal.failures.count)
+        // With several workers, safetensors shards take each sample's tensors as a file the
+        // worker wrote (see ShardSample.spooled): the writes run on the workers, in parallel,
+        // rather than all on this thread, and the samples waiting in the window are not held in
+        // memory. With one worker this thread writing while the worker decodes is faster (200
+        // 640x480 JPEGs: 3.8 s against 4.3 s spooled; with 2 jobs 3.2 s spooled against 3.9 s).
+        // If a spool write fails (disk full) the bytes stay in memory and the shard writer
+        // meets the error on this thread, where output errors stop the run.
+        let spoolDirectory = shardSettings.format == .safetensors && options.jobs > 1 ? options.output : nil
         let queue = OrderedWorkQueue<Swift.Result<ShardSample, SampleFailure>>(
             start: start, end: sources.count, workers: max(1, options.jobs), window: max(2, options.jobs * 2)
-        ) { ordinal in builder.build(sources[ordinal]) }
+        ) { ordinal in
+            let built = builder.build(sources[ordinal])
+            guard let spoolDirectory, case .success(let sample) = built else { return built }
+            return .success((try? sample.spooled(directory: spoolDirectory, name: "spool-\(ordinal)")) ?? sample)
+        }
         while let (ordinal, result) = queue.next() {
             switch result {
             case .success(let sample):

@@ -39,3 +39,49 @@ final class ScratchFile {
         }
     }
 }
+
+/// The rows of one tensor of the open shard, on disk in order: runs of blocks written here by
+/// the shard writer (one scratch file per run) and blocks that arrived already spooled by a worker.
+final class ScratchTensor {
+    enum Segment {
+        case own(ScratchFile)
+        case spooled(SpoolFile)
+
+        var path: String {
+            switch self {
+            case .own(let f): f.path
+            case .spooled(let f): f.path
+            }
+        }
+    }
+
+    /// `shard-NNNNNN.images`: own scratch files are `BASE-N.tmp-PID`.
+    private let base: String
+    private(set) var segments: [Segment] = []
+    private(set) var size = 0
+
+    init(base: String) { self.base = base }
+
+    func write(_ bytes: [UInt8]) throws(FileWriteError) {
+        let file: ScratchFile
+        if case .own(let last)? = segments.last {
+            file = last
+        } else {
+            file = try ScratchFile(path: base + "-\(segments.count).tmp-\(getpid())")
+            segments.append(.own(file))
+        }
+        try file.write(bytes)
+        size += bytes.count
+    }
+
+    func adopt(_ spool: SpoolFile) {
+        segments.append(.spooled(spool))
+        size += spool.count
+    }
+
+    /// Removes the files (own scratch files at once; spooled ones as their last reference goes).
+    func remove() {
+        for case .own(let f) in segments { f.remove() }
+        segments = []
+    }
+}

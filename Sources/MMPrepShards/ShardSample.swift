@@ -1,6 +1,9 @@
 /// Patch rows of one image or video, in the output dtype.
 public struct PatchBlock: Sendable {
+    /// The tensor bytes; empty once `spool` holds them.
     public var bytes: [UInt8]
+    /// The tensor bytes written to a file of their own (see `ShardSample.spooled`).
+    public private(set) var spool: SpoolFile?
     public var rows: Int
     public var columns: Int
     /// [t, h, w] in patches.
@@ -11,6 +14,21 @@ public struct PatchBlock: Sendable {
         self.rows = rows
         self.columns = columns
         self.grid = grid
+    }
+
+    /// Size of the tensor bytes, in memory or spooled.
+    public var byteCount: Int { spool?.count ?? bytes.count }
+
+    /// The tensor bytes, read back from the spool file when they were spooled.
+    public func loadedBytes() throws(FileWriteError) -> [UInt8] {
+        guard let spool else { return bytes }
+        return try spool.read()
+    }
+
+    mutating func moveToSpool(directory: String, name: String) throws(FileWriteError) {
+        guard spool == nil, !bytes.isEmpty else { return }
+        spool = try SpoolFile(bytes, directory: directory, name: name)
+        bytes = []
     }
 }
 
@@ -52,7 +70,18 @@ public struct ShardSample: Sendable {
     }
 
     public var rows: Int { images.reduce(0) { $0 + $1.rows } + videos.reduce(0) { $0 + $1.patches.rows } }
-    public var tensorBytes: Int { images.reduce(0) { $0 + $1.bytes.count } + videos.reduce(0) { $0 + $1.patches.bytes.count } }
+    public var tensorBytes: Int { images.reduce(0) { $0 + $1.byteCount } + videos.reduce(0) { $0 + $1.patches.byteCount } }
+
+    /// This sample with its tensor bytes written to files of their own in `directory`
+    /// (`NAME-iN` / `NAME-vN`), so that they leave memory on the thread that made them and the
+    /// shard writer only moves them. If a write fails the error is thrown and the files already
+    /// written go away with the copy.
+    public func spooled(directory: String, name: String) throws(FileWriteError) -> ShardSample {
+        var s = self
+        for i in s.images.indices { try s.images[i].moveToSpool(directory: directory, name: name + "-i\(i)") }
+        for i in s.videos.indices { try s.videos[i].patches.moveToSpool(directory: directory, name: name + "-v\(i)") }
+        return s
+    }
 
     /// The JSONL record, with row ranges starting at `imageRow0` / `videoRow0`.
     public func record(imageRow0: Int, videoRow0: Int) -> String {

@@ -71,10 +71,12 @@ public struct CommittedShard: Sendable, Equatable {
 /// Packs samples, in the order given, into shards that respect the limits; a sample is never split.
 ///
 /// Pixel bytes go to disk as samples arrive (scratch files beside the shard, or the tar being
-/// written), so memory holds one sample at a time whatever the shard size. At commit the
-/// scratch files are hashed and copied from mappings and freed behind the copy, so a shard's
-/// pixels are in the page cache once, not twice; if a commit fails after that point the open
-/// shard is spoiled (`add` and `flush` throw) and the caller must start a new writer.
+/// written), so memory holds one sample at a time whatever the shard size. A sample whose
+/// blocks were already spooled by the worker that made them (`ShardSample.spooled`) is not
+/// copied here: its files join the shard's scratch as they are. At commit the scratch files are
+/// hashed and copied from mappings and freed behind the copy, so a shard's pixels are in the
+/// page cache once, not twice; if a commit fails after that point the open shard is spoiled
+/// (`add` and `flush` throw) and the caller must start a new writer.
 public final class ShardWriter {
     public let directory: String
     public let settings: ShardSettings
@@ -92,9 +94,9 @@ public final class ShardWriter {
         var imageGrids: [Int64] = [], videoGrids: [Int64] = []
         var secondPerGrid: [Float] = []
         var records = ""
-        /// safetensors: scratch files for the two pixel tensors.
-        var images: ScratchFile?
-        var videos: ScratchFile?
+        /// safetensors: the two pixel tensors' rows on disk.
+        var images: ScratchTensor?
+        var videos: ScratchTensor?
         /// webdataset: the tar being written.
         var tar: AtomicFileWriter?
         /// A commit began consuming the scratch files (see `commitSafetensors`) and failed: the
@@ -136,8 +138,8 @@ public final class ShardWriter {
         if settings.format == .webdataset {
             o.tar = try AtomicFileWriter(path: directory + "/" + o.name + ".tar")
         } else {
-            o.images = try ScratchFile(path: directory + "/" + o.name + ".images.tmp-\(getpid())")
-            o.videos = try ScratchFile(path: directory + "/" + o.name + ".videos.tmp-\(getpid())")
+            o.images = ScratchTensor(base: directory + "/" + o.name + ".images")
+            o.videos = ScratchTensor(base: directory + "/" + o.name + ".videos")
         }
         return o
     }
@@ -148,11 +150,11 @@ public final class ShardWriter {
             metadata["keys"] = JSONText.array([s.key])
             try tar.write(TarWriter.entry(name: s.key + ".json", contents: Array(s.record(imageRow0: 0, videoRow0: 0).utf8)))
             try tar.write(TarWriter.entry(name: s.key + ".safetensors",
-                                          contents: SafetensorsFile.encode(tensors(for: s), metadata: metadata)))
+                                          contents: SafetensorsFile.encode(try tensors(for: s), metadata: metadata)))
         } else {
             o.records += s.record(imageRow0: o.imageRows, videoRow0: o.videoRows) + "\n"
-            for b in s.images { try o.images!.write(b.bytes) }
-            for v in s.videos { try o.videos!.write(v.patches.bytes) }
+            for b in s.images { try Self.store(b, in: o.images!) }
+            for v in s.videos { try Self.store(v.patches, in: o.videos!) }
         }
         for b in s.images {
             o.imageRows += b.rows
@@ -168,6 +170,10 @@ public final class ShardWriter {
         o.keys.append(s.key)
         o.rows += s.rows
         o.tensorBytes += s.tensorBytes
+    }
+
+    private static func store(_ block: PatchBlock, in tensor: ScratchTensor) throws(FileWriteError) {
+        if let spool = block.spool { tensor.adopt(spool) } else { try tensor.write(block.bytes) }
     }
 
     /// Commits the open shard, if any.
@@ -213,18 +219,23 @@ public final class ShardWriter {
     }
 
     /// The tensors of one sample (a webdataset member).
-    func tensors(for s: ShardSample) -> [Tensor] {
+    func tensors(for s: ShardSample) throws(FileWriteError) -> [Tensor] {
+        func bytes(_ blocks: [PatchBlock]) throws(FileWriteError) -> [UInt8] {
+            var out: [UInt8] = []
+            for b in blocks { out += try b.loadedBytes() }
+            return out
+        }
         var out: [Tensor] = []
         if let first = s.images.first {
             out.append(Tensor(name: "pixel_values", dtype: settings.dtype,
                               shape: [s.images.reduce(0) { $0 + $1.rows }, first.columns],
-                              bytes: s.images.flatMap(\.bytes)))
+                              bytes: try bytes(s.images)))
             out.append(Tensor.int64("image_grid_thw", shape: [s.images.count, 3], s.images.flatMap { $0.grid.map(Int64.init) }))
         }
         if let first = s.videos.first {
             out.append(Tensor(name: "pixel_values_videos", dtype: settings.dtype,
                               shape: [s.videos.reduce(0) { $0 + $1.patches.rows }, first.patches.columns],
-                              bytes: s.videos.flatMap(\.patches.bytes)))
+                              bytes: try bytes(s.videos.map(\.patches))))
             out.append(Tensor.int64("video_grid_thw", shape: [s.videos.count, 3], s.videos.flatMap { $0.patches.grid.map(Int64.init) }))
             if settings.secondPerGrid {
                 out.append(Tensor(name: "second_per_grid_ts", dtype: "F32", shape: [s.videos.count],
@@ -237,7 +248,7 @@ public final class ShardWriter {
     private func commitSafetensors(_ o: OpenShard) throws -> CommittedShard {
         // Tensors in name order: image_grid_thw, pixel_values, pixel_values_videos,
         // second_per_grid_ts, video_grid_thw.
-        enum Part { case bytes([UInt8]), scratch(ScratchFile) }
+        enum Part { case bytes([UInt8]), scratch(ScratchTensor) }
         var layout: [(SafetensorsFile.Layout, Part)] = []
         let images = o.imageGrids.count / 3, videos = o.videoGrids.count / 3
         if images > 0 {
@@ -270,7 +281,8 @@ public final class ShardWriter {
         for (_, part) in layout {
             switch part {
             case .bytes(let b): try file.write(b)
-            case .scratch(let f): try file.append(contentsOf: f.path, discardingSource: true)
+            case .scratch(let t):
+                for segment in t.segments { try file.append(contentsOf: segment.path, discardingSource: true) }
             }
         }
         let sha = try file.commit()

@@ -27,7 +27,7 @@ struct ShardWriterTests {
         let prefix: [UInt8] = Array("header".utf8), suffix: [UInt8] = [1, 2, 3]
         for discarding in [false, true] {
             let source = dir + "/src-\(discarding)"
-            FileManager.default.createFile(atPath: source, contents: Data(data))
+            #expect(FileManager.default.createFile(atPath: source, contents: Data(data)))
             let target = dir + "/out-\(discarding)"
             let file = try AtomicFileWriter(path: target)
             try file.write(prefix)
@@ -96,5 +96,67 @@ struct ShardWriterTests {
         #expect(bytes == SafetensorsFile.encode(expected, metadata: metadata))
         let left = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
         #expect(left == [shard.name, "shard-000000.jsonl"].sorted())
+    }
+
+    static func samples(columns: Int) -> [ShardSample] {
+        func block(_ rows: Int, seed: UInt64) -> PatchBlock {
+            PatchBlock(bytes: Self.noise(rows * columns * 4, seed: seed), rows: rows, columns: columns, grid: [1, 2, rows / 2])
+        }
+        return (0..<5).map { i in
+            let video = VideoBlock(patches: block(2 * (i + 3), seed: UInt64(200 + i)), frameIndices: [0, 1],
+                                   timestamps: [0, 0.5], secondPerGrid: 1)
+            return ShardSample(key: "k\(i)", images: i == 2 ? [] : [block(i + 2, seed: UInt64(i)), block(4, seed: UInt64(50 + i))],
+                               videos: i % 2 == 1 ? [video] : [], sourcesJSON: "[]", messagesJSON: "[]", text: "t\(i)",
+                               warnings: [])
+        }
+    }
+
+    /// Samples spooled by their workers (some, not all: the in-memory ones between them start new
+    /// scratch runs) give shards byte-identical to the same samples kept in memory, in both
+    /// formats, and no spool, scratch or temporary file is left behind.
+    @Test(arguments: [ShardSettings.Format.safetensors, .webdataset])
+    func spooledSamplesGiveTheSameShards(format: ShardSettings.Format) throws {
+        let settings = ShardSettings(format: format, maxRows: nil, maxSamples: 3, maxBytes: nil, dtype: "F32",
+                                     mean: [0.5], std: [0.25], pipelineName: "test", secondPerGrid: true)
+        var outputs: [[String: [UInt8]]] = []
+        for spoolSome in [false, true] {
+            let dir = try Self.folder()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let writer = ShardWriter(directory: dir, settings: settings)
+            var committed: [CommittedShard] = []
+            for (i, sample) in Self.samples(columns: 6).enumerated() {
+                let s = spoolSome && i != 1 && i != 3 ? try sample.spooled(directory: dir, name: "spool-\(i)") : sample
+                if spoolSome && i != 1 && i != 3 {
+                    #expect(s.images.allSatisfy { $0.bytes.isEmpty && $0.spool != nil })
+                    #expect(s.tensorBytes == sample.tensorBytes)
+                }
+                if let c = try writer.add(s) { committed.append(c) }
+            }
+            if let c = try writer.flush() { committed.append(c) }
+            #expect(committed.map(\.samples) == [3, 2])
+            let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+            #expect(!names.contains { $0.contains(".tmp-") }, "left behind: \(names)")
+            var files: [String: [UInt8]] = [:]
+            for n in names { files[n] = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/" + n))) }
+            for c in committed { #expect(SHA256.hex(files[c.name]!) == c.sha256) }
+            outputs.append(files)
+        }
+        #expect(outputs[0] == outputs[1])
+    }
+
+    /// A spooled sample that never reaches a shard takes its file with it; a read-only folder
+    /// makes spooling throw, naming the file.
+    @Test func droppedSpooledSampleRemovesItsFileAndFailuresNameIt() throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            let s = try Self.samples(columns: 4)[1].spooled(directory: dir, name: "spool-x")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir).count == 3)
+            #expect(try s.videos[0].patches.loadedBytes() == Self.samples(columns: 4)[1].videos[0].patches.bytes)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+        #expect(throws: FileWriteError.self) {
+            _ = try Self.samples(columns: 4)[0].spooled(directory: dir + "/missing", name: "spool-y")
+        }
     }
 }

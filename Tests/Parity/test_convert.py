@@ -470,15 +470,17 @@ def test_process_isolation_memory_and_time_limits(tmp_path):
     assert all("timeout" in f["error"] for f in failures)
 
 
-def test_disk_full_stops_with_a_clear_error_and_a_rerun_finishes_exactly(tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_disk_full_stops_with_a_clear_error_and_a_rerun_finishes_exactly(tmp_path, jobs):
     """ENOSPC while writing a shard: a clear error naming the file, exit 1, the committed shards
-    untouched; after space returns, the rerun resumes and the result equals a clean run."""
+    untouched; after space returns, the rerun resumes and the result equals a clean run. With 2
+    jobs the workers write the tensors (spool files) and the error can come from them."""
     src = tmp_path / "in"
     src.mkdir()
     for i in range(6):
         subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=300x200", "-frames:v", "1",
                         "-vf", f"hue=h={i * 40}", str(src / f"img{i}.png")], check=True)
-    args = ["convert", src, "--pipeline", "qwen2.5-vl", "--quiet", "--set", "output.max_samples=2"]
+    args = ["convert", src, "--pipeline", "qwen2.5-vl", "--quiet", "--set", "output.max_samples=2", "--jobs", jobs]
     run(*args, "--output", tmp_path / "clean")
     small = tmp_path / "small"
     small.mkdir()
