@@ -55,46 +55,17 @@ public final class AtomicFileWriter {
     }
 
     /// Size of the windows `append(contentsOf:)` maps.
-    static let window = 8 << 20
+    static let window = MappedWindows.window
 
-    /// Appends another file's contents. The source is mapped read-only in 8 MiB windows: each
-    /// window is hashed and written straight from the page cache (no read into a buffer, so
-    /// the bytes are copied once, not twice). With `discardingSource` the source is consumed:
-    /// each window, once written, is punched out of it, so the page cache holds the bytes once
-    /// rather than twice while a large file is copied (the source is left full of holes and
-    /// must only be removed afterwards).
-    public func append(contentsOf source: String, discardingSource: Bool = false) throws(FileWriteError) {
-        let src = open(source, (discardingSource ? O_RDWR : O_RDONLY) | O_CLOEXEC)
-        guard src >= 0 else { throw AtomicFile.error(source, "open") }
-        defer { close(src) }
-        var info = stat()
-        guard fstat(src, &info) == 0 else { throw AtomicFile.error(source, "fstat") }
-        let size = Int(info.st_size)
-        var offset = 0
-        while offset < size {
-            let n = min(Self.window, size - offset)
-            guard let map = mmap(nil, n, PROT_READ, MAP_SHARED | MAP_POPULATE, src, off_t(offset)),
-                  map != MAP_FAILED else { throw AtomicFile.error(source, "mmap") }
-            let failure: FileWriteError?
-            do throws(FileWriteError) { try write(UnsafeRawBufferPointer(start: map, count: n)); failure = nil } catch { failure = error }
-            munmap(map, n)
-            if let failure { throw failure }
-            if discardingSource { Self.punchHole(src, offset: offset, length: n) }
-            offset += n
+    /// Appends another file's contents, or the byte range `range` of it. The source is mapped
+    /// read-only in windows: each window is hashed and written straight from the page cache (no
+    /// read into a buffer, so the bytes are copied once, not twice). With `discardingSource` the
+    /// source is consumed as it is copied (see `MappedWindows`) and must only be removed afterwards.
+    public func append(contentsOf source: String, range: Range<Int>? = nil,
+                       discardingSource: Bool = false) throws(FileWriteError) {
+        try MappedWindows.forEach(path: source, range: range, discarding: discardingSource) { (window) throws(FileWriteError) in
+            try write(window)
         }
-    }
-
-    /// fallocate(2) is not in Swift's Glibc module; looked up once at run time.
-    private typealias FallocateFunction = @convention(c) (Int32, Int32, off_t, off_t) -> Int32
-    private static let fallocate: FallocateFunction? = {
-        guard let p = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "fallocate") else { return nil }
-        return unsafeBitCast(p, to: FallocateFunction.self)
-    }()
-
-    /// Frees a range of a file (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE); best effort, a
-    /// file system without holes keeps the bytes.
-    private static func punchHole(_ fd: Int32, offset: Int, length: Int) {
-        _ = fallocate?(fd, 0x02 | 0x01, off_t(offset), off_t(length))
     }
 
     /// fsync, rename into place, fsync the folder. Returns the sha256 of what was written.

@@ -66,18 +66,43 @@ public enum SafetensorsFile {
     public static func header(_ layouts: [Layout], metadata: [String: String] = [:]) -> [UInt8] {
         precondition(layouts.map(\.name) == layouts.map(\.name).sorted(), "tensors must be in name order")
         var offset = 0
+        var placed: [(layout: Layout, offset: Int)] = []
+        for t in layouts {
+            placed.append((t, offset))
+            offset += t.byteCount
+        }
+        var json = headerJSON(placed, metadata: metadata)
+        while json.count % 8 != 0 { json.append(0x20) }
+        return lengthPrefixed(json)
+    }
+
+    /// The header for tensors whose bytes lie at the given offsets of the data, in any order
+    /// (the JSON lists them by name), padded with spaces (which the format allows after the JSON)
+    /// so that the whole header, length included, is exactly `size` bytes: the data then starts at
+    /// `size`. Nil when the header does not fit in `size`; without a size, padded to 8 bytes.
+    public static func header(placed: [(layout: Layout, offset: Int)], metadata: [String: String],
+                              size: Int?) -> [UInt8]? {
+        var json = headerJSON(placed.sorted { $0.layout.name < $1.layout.name }, metadata: metadata)
+        let target = size ?? (8 + (json.count + 7) / 8 * 8)
+        guard 8 + json.count <= target else { return nil }
+        json += [UInt8](repeating: 0x20, count: target - 8 - json.count)
+        return lengthPrefixed(json)
+    }
+
+    private static func headerJSON(_ placed: [(layout: Layout, offset: Int)], metadata: [String: String]) -> [UInt8] {
         var entries: [String] = []
         if !metadata.isEmpty {
             let items = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
             entries.append("\"__metadata__\":{" + items.joined(separator: ",") + "}")
         }
-        for t in layouts {
+        for (t, offset) in placed {
             let end = offset + t.byteCount
             entries.append("\(jsonString(t.name)):{\"dtype\":\"\(t.dtype)\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}")
-            offset = end
         }
-        var json = Array(("{" + entries.joined(separator: ",") + "}").utf8)
-        while json.count % 8 != 0 { json.append(0x20) }
+        return Array(("{" + entries.joined(separator: ",") + "}").utf8)
+    }
+
+    private static func lengthPrefixed(_ json: [UInt8]) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(8 + json.count)
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { out += $0 }

@@ -70,13 +70,15 @@ public struct CommittedShard: Sendable, Equatable {
 
 /// Packs samples, in the order given, into shards that respect the limits; a sample is never split.
 ///
-/// Pixel bytes go to disk as samples arrive (scratch files beside the shard, or the tar being
-/// written), so memory holds one sample at a time whatever the shard size. A sample whose
-/// blocks were already spooled by the worker that made them (`ShardSample.spooled`) is not
-/// copied here: its files join the shard's scratch as they are. At commit the scratch files are
-/// hashed and copied from mappings and freed behind the copy, so a shard's pixels are in the
-/// page cache once, not twice; if a commit fails after that point the open shard is spoiled
-/// (`add` and `flush` throw) and the caller must start a new writer.
+/// Pixel bytes go to disk as samples arrive, so memory holds one sample at a time whatever the
+/// shard size. A safetensors shard is written in place (`ShardFile`): the rows of the first pixel
+/// tensor to arrive go straight to their final position, after room kept for the header; rows of
+/// the other pixel tensor (a shard mixing images and videos) go to scratch files and are copied
+/// after them at commit. A sample whose blocks a worker already spooled to files
+/// (`ShardSample.spooled`) is moved from them. At commit the scratch and spool files are copied
+/// from mappings and freed behind the copy, so the page cache holds the pixels once, not twice;
+/// if a commit fails after that point the open shard is spoiled (`add` and `flush` throw) and
+/// the caller must start a new writer. A webdataset shard is the tar being written.
 public final class ShardWriter {
     public let directory: String
     public let settings: ShardSettings
@@ -94,9 +96,13 @@ public final class ShardWriter {
         var imageGrids: [Int64] = [], videoGrids: [Int64] = []
         var secondPerGrid: [Float] = []
         var records = ""
-        /// safetensors: the two pixel tensors' rows on disk.
+        /// safetensors: the shard file, written in place, and which pixel tensor goes straight
+        /// into it (the first to get rows); the other one's rows wait in scratch files.
+        var file: ShardFile?
+        var inPlace: PixelTensor?
         var images: ScratchTensor?
         var videos: ScratchTensor?
+        var imageBytes = 0, videoBytes = 0
         /// webdataset: the tar being written.
         var tar: AtomicFileWriter?
         /// A commit began consuming the scratch files (see `commitSafetensors`) and failed: the
@@ -105,6 +111,8 @@ public final class ShardWriter {
 
         init(name: String) { self.name = name }
     }
+
+    enum PixelTensor { case images, videos }
 
     public init(directory: String, settings: ShardSettings, nextIndex: Int = 0) {
         self.directory = directory
@@ -138,6 +146,7 @@ public final class ShardWriter {
         if settings.format == .webdataset {
             o.tar = try AtomicFileWriter(path: directory + "/" + o.name + ".tar")
         } else {
+            o.file = try ShardFile(path: directory + "/" + o.name + ".safetensors")
             o.images = ScratchTensor(base: directory + "/" + o.name + ".images")
             o.videos = ScratchTensor(base: directory + "/" + o.name + ".videos")
         }
@@ -153,8 +162,8 @@ public final class ShardWriter {
                                           contents: SafetensorsFile.encode(try tensors(for: s), metadata: metadata)))
         } else {
             o.records += s.record(imageRow0: o.imageRows, videoRow0: o.videoRows) + "\n"
-            for b in s.images { try Self.store(b, in: o.images!) }
-            for v in s.videos { try Self.store(v.patches, in: o.videos!) }
+            for b in s.images { try store(b, .images, o) }
+            for v in s.videos { try store(v.patches, .videos, o) }
         }
         for b in s.images {
             o.imageRows += b.rows
@@ -172,8 +181,19 @@ public final class ShardWriter {
         o.tensorBytes += s.tensorBytes
     }
 
-    private static func store(_ block: PatchBlock, in tensor: ScratchTensor) throws(FileWriteError) {
-        if let spool = block.spool { tensor.adopt(spool) } else { try tensor.write(block.bytes) }
+    private func store(_ block: PatchBlock, _ tensor: PixelTensor, _ o: OpenShard) throws(FileWriteError) {
+        if o.inPlace == nil { o.inPlace = tensor }
+        if o.inPlace == tensor {
+            if let spool = block.spool {
+                try o.file!.append(contentsOf: spool.path, discardingSource: true)
+            } else {
+                try o.file!.append(block.bytes)
+            }
+        } else {
+            let scratch = tensor == .images ? o.images! : o.videos!
+            if let spool = block.spool { scratch.adopt(spool) } else { try scratch.write(block.bytes) }
+        }
+        if tensor == .images { o.imageBytes += block.byteCount } else { o.videoBytes += block.byteCount }
     }
 
     /// Commits the open shard, if any.
@@ -246,26 +266,36 @@ public final class ShardWriter {
     }
 
     private func commitSafetensors(_ o: OpenShard) throws -> CommittedShard {
-        // Tensors in name order: image_grid_thw, pixel_values, pixel_values_videos,
-        // second_per_grid_ts, video_grid_thw.
-        enum Part { case bytes([UInt8]), scratch(ScratchTensor) }
-        var layout: [(SafetensorsFile.Layout, Part)] = []
+        let file = o.file!
         let images = o.imageGrids.count / 3, videos = o.videoGrids.count / 3
+        // Data order: the in-place pixel tensor, the other pixel tensor, then the small tensors
+        // by name. The header lists them by name with their offsets.
+        let imageLayout = SafetensorsFile.Layout(name: "pixel_values", dtype: settings.dtype,
+                                                 shape: [o.imageRows, o.imageColumns], byteCount: o.imageBytes)
+        let videoLayout = SafetensorsFile.Layout(name: "pixel_values_videos", dtype: settings.dtype,
+                                                 shape: [o.videoRows, o.videoColumns], byteCount: o.videoBytes)
+        var pixels: [(SafetensorsFile.Layout, ScratchTensor)] = []
+        if images > 0 { pixels.append((imageLayout, o.images!)) }
+        if videos > 0 { pixels.append((videoLayout, o.videos!)) }
+        if o.inPlace == .videos { pixels.reverse() }
+        var small: [(SafetensorsFile.Layout, [UInt8])] = []
         if images > 0 {
-            layout.append((.init(name: "image_grid_thw", dtype: "I64", shape: [images, 3], byteCount: images * 24),
-                           .bytes(Self.bytes(o.imageGrids))))
-            layout.append((.init(name: "pixel_values", dtype: settings.dtype, shape: [o.imageRows, o.imageColumns],
-                                 byteCount: o.images!.size), .scratch(o.images!)))
+            small.append((.init(name: "image_grid_thw", dtype: "I64", shape: [images, 3], byteCount: images * 24),
+                          Self.bytes(o.imageGrids)))
         }
         if videos > 0 {
-            layout.append((.init(name: "pixel_values_videos", dtype: settings.dtype, shape: [o.videoRows, o.videoColumns],
-                                 byteCount: o.videos!.size), .scratch(o.videos!)))
             if settings.secondPerGrid {
-                layout.append((.init(name: "second_per_grid_ts", dtype: "F32", shape: [videos], byteCount: videos * 4),
-                               .bytes(Self.bytes(o.secondPerGrid))))
+                small.append((.init(name: "second_per_grid_ts", dtype: "F32", shape: [videos], byteCount: videos * 4),
+                              Self.bytes(o.secondPerGrid)))
             }
-            layout.append((.init(name: "video_grid_thw", dtype: "I64", shape: [videos, 3], byteCount: videos * 24),
-                           .bytes(Self.bytes(o.videoGrids))))
+            small.append((.init(name: "video_grid_thw", dtype: "I64", shape: [videos, 3], byteCount: videos * 24),
+                          Self.bytes(o.videoGrids)))
+        }
+        var placed: [(layout: SafetensorsFile.Layout, offset: Int)] = []
+        var offset = 0
+        for layout in pixels.map(\.0) + small.map(\.0) {
+            placed.append((layout, offset))
+            offset += layout.byteCount
         }
         var metadata = commonMetadata
         metadata["samples"] = String(o.keys.count)
@@ -273,23 +303,31 @@ public final class ShardWriter {
         let records = Array(o.records.utf8)
         // Records first: a shard's tensors under their final name always have their records.
         try AtomicFile.write(records, to: directory + "/" + o.name + ".jsonl")
-        let file = try AtomicFileWriter(path: directory + "/" + o.name + ".safetensors")
-        try file.write(SafetensorsFile.header(layout.map(\.0), metadata: metadata))
-        // The scratch files are consumed as they are copied (their pages freed behind the copy,
-        // so the page cache holds the pixels once, not twice): from here a failure spoils the shard.
+        // Scratch and spool files are consumed as they are copied (their pages freed behind the
+        // copy): from here a failure spoils the shard.
         o.spoiled = true
-        for (_, part) in layout {
-            switch part {
-            case .bytes(let b): try file.write(b)
-            case .scratch(let t):
-                for segment in t.segments { try file.append(contentsOf: segment.path, discardingSource: true) }
-            }
+        for (_, scratch) in pixels.dropFirst() {
+            for segment in scratch.segments { try file.append(contentsOf: segment.path, discardingSource: true) }
         }
-        let sha = try file.commit()
+        for (_, bytes) in small { try file.append(bytes) }
+        precondition(file.dataCount == offset, "shard data is \(file.dataCount) bytes, the header says \(offset)")
+        let sha: String, size: Int
+        if let header = SafetensorsFile.header(placed: placed, metadata: metadata, size: ShardFile.headerRoom) {
+            sha = try file.commit(header: header)
+            size = file.size
+        } else {
+            // A header larger than the room kept (very many keys): an exact header, then the data copied.
+            let exact = try AtomicFileWriter(path: file.path)
+            try exact.write(SafetensorsFile.header(placed: placed, metadata: metadata, size: nil)!)
+            try exact.append(contentsOf: file.tmp, range: ShardFile.headerRoom..<file.size, discardingSource: true)
+            sha = try exact.commit()
+            size = exact.bytesWritten
+            file.discard()
+        }
         o.images?.remove()
         o.videos?.remove()
         return CommittedShard(name: o.name + ".safetensors", samples: o.keys.count, rows: o.rows,
-                              bytes: file.bytesWritten, sha256: sha, records: o.name + ".jsonl",
+                              bytes: size, sha256: sha, records: o.name + ".jsonl",
                               recordsSHA256: SHA256.hex(records), keys: o.keys)
     }
 

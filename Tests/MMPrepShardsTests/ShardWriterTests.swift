@@ -93,9 +93,59 @@ struct ShardWriterTests {
             Tensor.int64("video_grid_thw", shape: [1, 3], samples[1].videos[0].patches.grid.map(Int64.init)),
         ]
         #expect(tensors == expected)
-        #expect(bytes == SafetensorsFile.encode(expected, metadata: metadata))
+        // Written in place: the header fills the room kept for it (JSON, then spaces), the data
+        // starts there, the pixel rows first (images, which arrived first), then the small tensors.
+        let header = try SafetensorsHeader.read(path)
+        #expect(header.dataOffset == ShardFile.headerRoom)
+        let json = bytes[8..<ShardFile.headerRoom]
+        let jsonEnd = json.lastIndex(of: UInt8(ascii: "}"))!
+        #expect(json[(jsonEnd + 1)...].allSatisfy { $0 == 0x20 })
+        #expect(header.entries.sorted { $0.begin < $1.begin }.map(\.name)
+                == ["pixel_values", "pixel_values_videos", "image_grid_thw", "second_per_grid_ts", "video_grid_thw"])
+        #expect(bytes.count == ShardFile.headerRoom + expected.reduce(0) { $0 + $1.bytes.count })
         let left = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
         #expect(left == [shard.name, "shard-000000.jsonl"].sorted())
+    }
+
+    /// A shard whose first rows are a video writes the videos in place and the images after
+    /// them; a header too large for the room kept (long keys) gets an exact header with the
+    /// data copied after it. Both read back as the tensors that went in.
+    @Test(arguments: [false, true])
+    func videoFirstShardsAndOversizedHeadersReadBack(longKeys: Bool) throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let settings = ShardSettings(format: .safetensors, maxRows: nil, maxSamples: nil, maxBytes: nil, dtype: "U8",
+                                     mean: [0.5], std: [0.25], pipelineName: "test", secondPerGrid: false)
+        let writer = ShardWriter(directory: dir, settings: settings)
+        var videoBytes: [UInt8] = [], imageBytes: [UInt8] = []
+        for i in 0..<400 {
+            let key = longKeys ? "k\(i)-" + String(repeating: "x", count: 250) : "k\(i)"
+            let b = PatchBlock(bytes: Self.noise(6, seed: UInt64(i)), rows: 2, columns: 3, grid: [1, 1, 2])
+            let sample = i % 3 == 0
+                ? ShardSample(key: key, images: [], videos: [VideoBlock(patches: b, frameIndices: [0], timestamps: [0],
+                                                                        secondPerGrid: nil)],
+                              sourcesJSON: "[]", messagesJSON: "[]", text: "", warnings: [])
+                : ShardSample(key: key, images: [b], videos: [], sourcesJSON: "[]", messagesJSON: "[]", text: "", warnings: [])
+            if i % 3 == 0 { videoBytes += b.bytes } else { imageBytes += b.bytes }
+            #expect(try writer.add(sample) == nil)
+        }
+        let shard = try #require(try writer.flush())
+        let path = dir + "/" + shard.name
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(shard.bytes == bytes.count && shard.sha256 == SHA256.hex(bytes))
+        let header = try SafetensorsHeader.read(path)
+        if longKeys {
+            #expect(header.dataOffset > ShardFile.headerRoom && header.dataOffset % 8 == 0)
+        } else {
+            #expect(header.dataOffset == ShardFile.headerRoom)
+        }
+        #expect(header.entries.sorted { $0.begin < $1.begin }.map(\.name)
+                == ["pixel_values_videos", "pixel_values", "image_grid_thw", "video_grid_thw"])
+        let (tensors, _) = try SafetensorsFile.read(path)
+        #expect(tensors.first { $0.name == "pixel_values_videos" }?.bytes == videoBytes)
+        #expect(tensors.first { $0.name == "pixel_values" }?.bytes == imageBytes)
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(left == [shard.name, "shard-000000.jsonl"].sorted(), "left: \(left)")
     }
 
     static func samples(columns: Int) -> [ShardSample] {
