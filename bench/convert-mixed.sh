@@ -12,7 +12,7 @@ JOBS="${3:-2}"
 PIPELINE="${4:-qwen2.5-vl}"
 WORK="${BENCH_DIR:-/tmp/mmprep-bench-mixed}"
 BIN="${MMPREP_BIN:-$(cd "$ROOT" && swift build -c release --show-bin-path)/mmprep}"
-[ -x "$BIN" ] || (cd "$ROOT" && swift build -c release)
+[ -x "$BIN" ] || (cd "$ROOT" && swift build -c release --static-swift-stdlib)
 
 SET="$WORK/set-$N_IMAGES-$N_VIDEOS"
 if [ ! -f "$SET/.done" ]; then

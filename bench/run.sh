@@ -53,7 +53,7 @@ scripts/install-deps.sh
 if [ ! -x /usr/bin/time ]; then
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq time
 fi
-swift build -c release --scratch-path "$SCRATCH" 2>&1 | tail -3
+swift build -c release --static-swift-stdlib --scratch-path "$SCRATCH" 2>&1 | tail -3
 MMPREP="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/mmprep"
 KSCRATCH="${BENCH_KERNELS_SCRATCH:-$ROOT/bench/kernels/.build}"
 (cd bench/kernels && swift build -c release --scratch-path "$KSCRATCH" --product stage-timer 2>&1 | tail -3)

@@ -7,7 +7,7 @@ cd "$ROOT"
 export PATH="/opt/swift/usr/bin:$PATH"
 
 scripts/install-deps.sh
-swift build -c release
+swift build -c release --static-swift-stdlib
 BIN="$(swift build -c release --show-bin-path)/mmprep"
 
 # The main job: the sample folder (media with captions, and both manifest formats) to a dataset.

@@ -16,7 +16,7 @@ swift build --build-tests
 swift test --skip-build
 
 # The parity and end-to-end tests drive the release binary (same code, much faster).
-swift build -c release
+swift build -c release --static-swift-stdlib
 export MMPREP_BIN="$(swift build -c release --show-bin-path)/mmprep"
 .venv-test/bin/python -m pytest -q -p no:cacheprovider Tests/Parity
 
