@@ -183,12 +183,7 @@ public enum TorchBicubic {
     public static func resizeFloat(_ image: RGBImage, width outW: Int, height outH: Int) -> RGBImage {
         precondition(outW > 0 && outH > 0 && image.width > 0 && image.height > 0)
         if outW == image.width && outH == image.height { return image }
-        var plane = [Float](repeating: 0, count: image.pixels.count)
-        image.pixels.withUnsafeBufferPointer { src in
-            plane.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<src.count { dst[i] = Float(src[i]) }
-            }
-        }
+        var plane = TorchFloatResampler.floats(image.pixels)
         var w = image.width, h = image.height
         if outW != w {
             plane = horizontalFloat(plane, width: w, height: h, outWidth: outW)
@@ -198,97 +193,16 @@ public enum TorchBicubic {
             plane = verticalFloat(plane, width: w, height: h, outHeight: outH)
             h = outH
         }
-        var bytes = [UInt8](repeating: 0, count: plane.count)
-        plane.withUnsafeBufferPointer { src in
-            bytes.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<src.count {
-                    dst[i] = UInt8(min(max(src[i], 0), 255).rounded(.toNearestOrEven))
-                }
-            }
-        }
-        return RGBImage(width: w, height: h, pixels: bytes)
+        return RGBImage(width: w, height: h, pixels: TorchFloatResampler.bytes(plane))
     }
 
     static func horizontalFloat(_ plane: [Float], width inW: Int, height h: Int, outWidth: Int) -> [Float] {
-        let c = floatCoefficients(inSize: inW, outSize: outWidth)
-        var out = [Float](repeating: 0, count: outWidth * h * 3)
-        plane.withUnsafeBufferPointer { src in
-            c.weights.withUnsafeBufferPointer { wts in
-                c.bounds.withUnsafeBufferPointer { bounds in
-                    out.withUnsafeMutableBufferPointer { dst in
-                        for y in 0..<h {
-                            let row = src.baseAddress! + y * inW * 3
-                            let orow = dst.baseAddress! + y * outWidth * 3
-                            for xx in 0..<outWidth {
-                                let (xmin, count) = bounds[xx]
-                                let k = wts.baseAddress! + xx * c.ksize
-                                let plain = count - fusedTail(count)
-                                var p = row + xmin * 3
-                                let w0 = k[0]
-                                var a0 = p[0] * w0, a1 = p[1] * w0, a2 = p[2] * w0
-                                var j = 1
-                                while j < plain {
-                                    p += 3
-                                    let w = k[j]
-                                    a0 = a0 + p[0] * w
-                                    a1 = a1 + p[1] * w
-                                    a2 = a2 + p[2] * w
-                                    j += 1
-                                }
-                                while j < count {
-                                    p += 3
-                                    let w = k[j]
-                                    a0 = a0.addingProduct(p[0], w)
-                                    a1 = a1.addingProduct(p[1], w)
-                                    a2 = a2.addingProduct(p[2], w)
-                                    j += 1
-                                }
-                                orow[xx * 3] = a0
-                                orow[xx * 3 + 1] = a1
-                                orow[xx * 3 + 2] = a2
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return out
+        TorchFloatResampler.horizontal(plane, width: inW, height: h, outWidth: outWidth,
+                                       floatCoefficients(inSize: inW, outSize: outWidth))
     }
 
     static func verticalFloat(_ plane: [Float], width w: Int, height inH: Int, outHeight: Int) -> [Float] {
-        let c = floatCoefficients(inSize: inH, outSize: outHeight)
-        let rowElems = w * 3
-        var out = [Float](repeating: 0, count: rowElems * outHeight)
-        plane.withUnsafeBufferPointer { src in
-            c.weights.withUnsafeBufferPointer { wts in
-                out.withUnsafeMutableBufferPointer { dst in
-                    for yy in 0..<outHeight {
-                        let orow = dst.baseAddress! + yy * rowElems
-                        if w == 1 && yy > 0 {
-                            // torch repeats output row 0 (see resizeFloat).
-                            for i in 0..<rowElems { orow[i] = dst[i] }
-                            continue
-                        }
-                        let (ymin, count) = c.bounds[yy]
-                        let k = wts.baseAddress! + yy * c.ksize
-                        let plain = count - fusedTail(count)
-                        let first = src.baseAddress! + ymin * rowElems
-                        for i in 0..<rowElems { orow[i] = first[i] * k[0] }
-                        var j = 1
-                        while j < count {
-                            let row = src.baseAddress! + (ymin + j) * rowElems
-                            let wj = k[j]
-                            if j < plain {
-                                for i in 0..<rowElems { orow[i] = orow[i] + row[i] * wj }
-                            } else {
-                                for i in 0..<rowElems { orow[i] = orow[i].addingProduct(row[i], wj) }
-                            }
-                            j += 1
-                        }
-                    }
-                }
-            }
-        }
-        return out
+        TorchFloatResampler.vertical(plane, width: w, height: inH, outHeight: outHeight,
+                                     floatCoefficients(inSize: inH, outSize: outHeight))
     }
 }
