@@ -13,11 +13,8 @@ struct ResamplerKernelTests {
     ]
 
     static func noise(width: Int, height: Int, seed: UInt64) -> RGBImage {
-        var s = seed
-        return RGBImage(width: width, height: height, pixels: (0..<(width * height * 3)).map { _ in
-            s ^= s >> 12; s ^= s << 25; s ^= s >> 27
-            return UInt8(truncatingIfNeeded: (s &* 2685821657736338717) >> 56)
-        })
+        var noise = PatchifierKernelTests.Noise(s: seed)
+        return noise.image(width: width, height: height)
     }
 
     /// Where two images first differ ("size" or "byte N: a vs b"), nil when identical.

@@ -5,14 +5,7 @@ import Testing
 /// The eight-lane float passes against the one-output-at-a-time loops, bit for bit, and the
 /// emulated fused multiply-add against `Float.addingProduct` (correctly rounded by libm).
 struct TorchFloatKernelTests {
-    struct Noise {
-        var s: UInt64
-        mutating func next() -> UInt64 {
-            s ^= s >> 12; s ^= s << 25; s ^= s >> 27
-            return s &* 2685821657736338717
-        }
-        mutating func unit() -> Float { Float(next() >> 40) / Float(1 << 24) }
-    }
+    typealias Noise = PatchifierKernelTests.Noise
 
     @Test func fusedMultiplyAddIsCorrectlyRounded() {
         var noise = Noise(s: 12345)
@@ -101,4 +94,9 @@ struct TorchFloatKernelTests {
                     "vertical \(s.w)x\(s.h) -> \(s.oh)")
         }
     }
+}
+
+extension PatchifierKernelTests.Noise {
+    /// A float in [0, 1).
+    mutating func unit() -> Float { Float(next() >> 40) / Float(1 << 24) }
 }
