@@ -24,6 +24,22 @@ final class ShardFile {
         tmp = path + ".inplace.tmp-\(getpid())"
         fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw AtomicFile.error(tmp, "open") }
+        // The header's room is written now (spaces), not left a hole: writing the header at
+        // commit then overwrites space already held, so a disk that fills up meanwhile (with the
+        // next shard) cannot fail the commit of this one.
+        try writeAll([UInt8](repeating: 0x20, count: Self.headerRoom), at: 0)
+    }
+
+    private func writeAll(_ bytes: [UInt8], at offset: Int) throws(FileWriteError) {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw AtomicFile.error(tmp, "write")
+            }
+            done += n
+        }
     }
 
     deinit { discard() }
@@ -71,15 +87,7 @@ final class ShardFile {
     /// Returns the sha256 of the file.
     func commit(header: [UInt8]) throws(FileWriteError) -> String {
         precondition(header.count == Self.headerRoom, "the header must fill the room kept for it")
-        var done = 0
-        while done < header.count {
-            let n = header.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, header.count - done, off_t(done)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw AtomicFile.error(tmp, "write")
-            }
-            done += n
-        }
+        try writeAll(header, at: 0)
         if fsync(fd) != 0 { throw AtomicFile.error(tmp, "fsync") }
         var hasher = SHA256()
         hasher.update(header)

@@ -123,15 +123,22 @@ public final class ShardWriter {
     /// Adds a sample; if it would push the open shard past a limit, that shard is committed
     /// first and returned.
     public func add(_ sample: ShardSample) throws -> CommittedShard? {
+        try addSealing(sample)?.finish()
+    }
+
+    /// As `add`, but a shard that fills up is only sealed: its bytes are all written, and the
+    /// fsync, the sha256 and the rename into place are left to `SealedShard.finish()`, which the
+    /// caller may run on another thread while this writer goes on with the next shard.
+    public func addSealing(_ sample: ShardSample) throws -> SealedShard? {
         try checkNotSpoiled()
-        var committed: CommittedShard? = nil
+        var sealed: SealedShard? = nil
         if let o = open, !o.keys.isEmpty, wouldOverflow(o, sample) {
-            committed = try flush()
+            sealed = try seal()
         }
         let o = try open ?? start()
         open = o
         try append(sample, to: o)
-        return committed
+        return sealed
     }
 
     private func wouldOverflow(_ o: OpenShard, _ s: ShardSample) -> Bool {
@@ -198,12 +205,17 @@ public final class ShardWriter {
 
     /// Commits the open shard, if any.
     public func flush() throws -> CommittedShard? {
+        try seal()?.finish()
+    }
+
+    /// Seals the open shard, if any (see `addSealing`); the writer then starts a new one.
+    public func seal() throws -> SealedShard? {
         try checkNotSpoiled()
         guard let o = open, !o.keys.isEmpty else { return nil }
-        let shard = try settings.format == .safetensors ? commitSafetensors(o) : commitTar(o)
+        let sealed = try settings.format == .safetensors ? sealSafetensors(o) : sealTar(o)
         nextIndex += 1
         open = nil
-        return shard
+        return sealed
     }
 
     private func checkNotSpoiled() throws(FileWriteError) {
@@ -265,7 +277,7 @@ public final class ShardWriter {
         return out
     }
 
-    private func commitSafetensors(_ o: OpenShard) throws -> CommittedShard {
+    private func sealSafetensors(_ o: OpenShard) throws -> SealedShard {
         let file = o.file!
         let images = o.imageGrids.count / 3, videos = o.videoGrids.count / 3
         // Data order: the in-place pixel tensor, the other pixel tensor, then the small tensors
@@ -311,31 +323,39 @@ public final class ShardWriter {
         }
         for (_, bytes) in small { try file.append(bytes) }
         precondition(file.dataCount == offset, "shard data is \(file.dataCount) bytes, the header says \(offset)")
-        let sha: String, size: Int
-        if let header = SafetensorsFile.header(placed: placed, metadata: metadata, size: ShardFile.headerRoom) {
-            sha = try file.commit(header: header)
-            size = file.size
-        } else {
-            // A header larger than the room kept (very many keys): an exact header, then the data copied.
-            let exact = try AtomicFileWriter(path: file.path)
-            try exact.write(SafetensorsFile.header(placed: placed, metadata: metadata, size: nil)!)
-            try exact.append(contentsOf: file.tmp, range: ShardFile.headerRoom..<file.size, discardingSource: true)
-            sha = try exact.commit()
-            size = exact.bytesWritten
-            file.discard()
-        }
         o.images?.remove()
         o.videos?.remove()
-        return CommittedShard(name: o.name + ".safetensors", samples: o.keys.count, rows: o.rows,
-                              bytes: size, sha256: sha, records: o.name + ".jsonl",
-                              recordsSHA256: SHA256.hex(records), keys: o.keys)
+        let header = SafetensorsFile.header(placed: placed, metadata: metadata, size: ShardFile.headerRoom)
+        let exactHeader = header == nil ? SafetensorsFile.header(placed: placed, metadata: metadata, size: nil) : nil
+        let (name, samples, rows, keys) = (o.name, o.keys.count, o.rows, o.keys)
+        let recordsSHA256 = SHA256.hex(records)
+        return SealedShard {
+            let sha: String, size: Int
+            if let header {
+                sha = try file.commit(header: header)
+                size = file.size
+            } else {
+                // A header larger than the room kept (very many keys): an exact header, then the data copied.
+                let exact = try AtomicFileWriter(path: file.path)
+                try exact.write(exactHeader!)
+                try exact.append(contentsOf: file.tmp, range: ShardFile.headerRoom..<file.size, discardingSource: true)
+                sha = try exact.commit()
+                size = exact.bytesWritten
+                file.discard()
+            }
+            return CommittedShard(name: name + ".safetensors", samples: samples, rows: rows, bytes: size, sha256: sha,
+                                  records: name + ".jsonl", recordsSHA256: recordsSHA256, keys: keys)
+        }
     }
 
-    private func commitTar(_ o: OpenShard) throws -> CommittedShard {
+    private func sealTar(_ o: OpenShard) throws -> SealedShard {
         let tar = o.tar!
         try tar.write(TarWriter.trailer)
-        let sha = try tar.commit()
-        return CommittedShard(name: o.name + ".tar", samples: o.keys.count, rows: o.rows, bytes: tar.bytesWritten,
-                              sha256: sha, records: nil, recordsSHA256: nil, keys: o.keys)
+        let (name, samples, rows, keys) = (o.name, o.keys.count, o.rows, o.keys)
+        return SealedShard {
+            let sha = try tar.commit()
+            return CommittedShard(name: name + ".tar", samples: samples, rows: rows, bytes: tar.bytesWritten,
+                                  sha256: sha, records: nil, recordsSHA256: nil, keys: keys)
+        }
     }
 }

@@ -169,19 +169,32 @@ struct ShardWriterTests {
         let settings = ShardSettings(format: format, maxRows: nil, maxSamples: 3, maxBytes: nil, dtype: "F32",
                                      mean: [0.5], std: [0.25], pipelineName: "test", secondPerGrid: true)
         var outputs: [[String: [UInt8]]] = []
-        for spoolSome in [false, true] {
+        // In memory; spooled (some); in memory with full shards sealed and finished on another
+        // thread while the writer goes on (as convert does).
+        for (spoolSome, sealing) in [(false, false), (true, false), (false, true)] {
             let dir = try Self.folder()
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let writer = ShardWriter(directory: dir, settings: settings)
             var committed: [CommittedShard] = []
+            var pending: ResultBox?
             for (i, sample) in Self.samples(columns: 6).enumerated() {
                 let s = spoolSome && i != 1 && i != 3 ? try sample.spooled(directory: dir, name: "spool-\(i)") : sample
                 if spoolSome && i != 1 && i != 3 {
                     #expect(s.images.allSatisfy { $0.bytes.isEmpty && $0.spool != nil })
                     #expect(s.tensorBytes == sample.tensorBytes)
                 }
-                if let c = try writer.add(s) { committed.append(c) }
+                if sealing {
+                    if let sealed = try writer.addSealing(s) {
+                        if let p = pending { committed.append(try p.wait()) }
+                        let box = ResultBox()
+                        Thread { box.set(Result { try sealed.finish() }) }.start()
+                        pending = box
+                    }
+                } else if let c = try writer.add(s) {
+                    committed.append(c)
+                }
             }
+            if let p = pending { committed.append(try p.wait()) }
             if let c = try writer.flush() { committed.append(c) }
             #expect(committed.map(\.samples) == [3, 2])
             let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
@@ -191,7 +204,21 @@ struct ShardWriterTests {
             for c in committed { #expect(SHA256.hex(files[c.name]!) == c.sha256) }
             outputs.append(files)
         }
-        #expect(outputs[0] == outputs[1])
+        #expect(outputs[0] == outputs[1] && outputs[0] == outputs[2])
+    }
+
+    /// Hands a result from a thread to the test.
+    final class ResultBox: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var value: Result<CommittedShard, any Error>?
+        func set(_ v: Result<CommittedShard, any Error>) {
+            condition.lock(); value = v; condition.broadcast(); condition.unlock()
+        }
+        func wait() throws -> CommittedShard {
+            condition.lock(); defer { condition.unlock() }
+            while value == nil { condition.wait() }
+            return try value!.get()
+        }
     }
 
     /// A spooled sample that never reaches a shard takes its file with it; a read-only folder
