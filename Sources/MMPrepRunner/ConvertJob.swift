@@ -119,21 +119,43 @@ public final class ConvertJob {
             guard let spoolDirectory, case .success(let sample) = built else { return built }
             return .success((try? sample.spooled(directory: spoolDirectory, name: "spool-\(ordinal)")) ?? sample)
         }
-        while let (ordinal, result) = queue.next() {
-            switch result {
-            case .success(let sample):
-                if let shard = try writer.add(sample) {
-                    try journal.commit(shard: shard, next: ordinal, failures: pendingFailures, okAfter: ok)
-                    pendingFailures = []
-                }
-                ok += 1
-            case .failure(let failure):
-                pendingFailures.append(failure)
-                logger.warning("failed", metadata: ["key": "\(failure.key)", "stage": "\(failure.stage.rawValue)",
-                                                     "error": "\(failure.error)"])
-            }
-            progress.advance(failed: journal.failures.count + pendingFailures.count)
+        // A full shard is sealed here and finished (fsync, sha256, rename) on another thread
+        // while the next one fills; it is journaled once finished, before the next is sealed, so
+        // shards reach the journal in order. A crash before that leaves a shard the journal does
+        // not know, which the next run removes and redoes.
+        var finishing: (finisher: ShardFinisher, next: Int, failures: [SampleFailure], okAfter: Int)?
+        func settle() throws {
+            guard let f = finishing else { return }
+            finishing = nil
+            try journal.commit(shard: try f.finisher.wait(), next: f.next, failures: f.failures, okAfter: f.okAfter)
         }
+        do {
+            while let (ordinal, result) = queue.next() {
+                switch result {
+                case .success(let sample):
+                    if let sealed = try writer.addSealing(sample) {
+                        try settle()
+                        finishing = (ShardFinisher(sealed), ordinal, pendingFailures, ok)
+                        pendingFailures = []
+                    }
+                    ok += 1
+                case .failure(let failure):
+                    pendingFailures.append(failure)
+                    logger.warning("failed", metadata: ["key": "\(failure.key)", "stage": "\(failure.stage.rawValue)",
+                                                         "error": "\(failure.error)"])
+                }
+                progress.advance(failed: journal.failures.count + pendingFailures.count)
+            }
+        } catch {
+            // Before the run stops: the workers are stopped and the samples they made dropped
+            // (with their spool files), and a shard still finishing is seen through (and
+            // journaled if it made it), so that no temporary file is left behind.
+            queue.shutDown()
+            try? settle()
+            throw error
+        }
+        queue.shutDown()
+        try settle()
         try journal.commit(shard: try writer.flush(), next: sources.count, failures: pendingFailures, okAfter: ok)
         // The journal holds every failure: those of earlier runs and of this one.
         let failures = journal.failures

@@ -14,6 +14,8 @@ final class OrderedWorkQueue<Result: Sendable>: @unchecked Sendable {
     private let window: Int
     private var cancelled = false
     private var threads: [Thread] = []
+    /// Worker threads that have not returned yet.
+    private var running = 0
 
     /// Processes ordinals `start..<end` with `workers` threads calling `work`.
     init(start: Int, end: Int, workers: Int, window: Int, work: @escaping @Sendable (Int) -> Result) {
@@ -21,6 +23,7 @@ final class OrderedWorkQueue<Result: Sendable>: @unchecked Sendable {
         self.nextToCollect = start
         self.end = end
         self.window = max(window, workers)
+        running = max(1, workers)
         for i in 0..<max(1, workers) {
             let t = Thread { [unowned self] in self.run(work) }
             t.name = "mmprep-worker-\(i)"
@@ -37,6 +40,8 @@ final class OrderedWorkQueue<Result: Sendable>: @unchecked Sendable {
                 condition.wait()
             }
             if cancelled || nextToStart >= end {
+                running -= 1
+                condition.broadcast()
                 condition.unlock()
                 return
             }
@@ -45,7 +50,8 @@ final class OrderedWorkQueue<Result: Sendable>: @unchecked Sendable {
             condition.unlock()
             let result = work(ordinal)
             condition.lock()
-            results[ordinal] = result
+            // After a cancel the result is dropped here, with whatever it holds (spool files).
+            if !cancelled { results[ordinal] = result }
             condition.broadcast()
             condition.unlock()
         }
@@ -70,6 +76,18 @@ final class OrderedWorkQueue<Result: Sendable>: @unchecked Sendable {
         condition.lock()
         cancelled = true
         condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Cancels, waits for every worker thread to return (work in progress finishes first) and
+    /// drops the results not collected, so that what they hold is released before this returns.
+    /// Also what a finished run calls, so that no worker outlives the queue.
+    func shutDown() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        while running > 0 { condition.wait() }
+        results.removeAll()
         condition.unlock()
     }
 }

@@ -473,8 +473,9 @@ def test_process_isolation_memory_and_time_limits(tmp_path):
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_disk_full_stops_with_a_clear_error_and_a_rerun_finishes_exactly(tmp_path, jobs):
     """ENOSPC while writing a shard: a clear error naming the file, exit 1, the committed shards
-    untouched; after space returns, the rerun resumes and the result equals a clean run. With 2
-    jobs the workers write the tensors (spool files) and the error can come from them."""
+    untouched, no temporary file left; after space returns, the rerun resumes and the result
+    equals a clean run. With 2 jobs the workers write the tensors (spool files) and the error can
+    come from them, and a shard may be finishing on another thread when it happens."""
     src = tmp_path / "in"
     src.mkdir()
     for i in range(6):
@@ -489,7 +490,10 @@ def test_disk_full_stops_with_a_clear_error_and_a_rerun_finishes_exactly(tmp_pat
         p = run(*args, "--output", small / "out", check=False)
         assert p.returncode == 1 and "No space left on device" in p.stderr and str(small / "out") in p.stderr
         committed = sorted(x.name for x in (small / "out").glob("shard-*.safetensors"))
-        assert committed and len(committed) < 3
+        # With one job the first shard is committed before the disk fills. With two, the workers'
+        # spool files (the samples ahead in the window) take space first, so how far the run got
+        # depends on timing.
+        assert len(committed) < 3 and (committed or jobs == 2)
         before = {n: hashlib.sha256((small / "out" / n).read_bytes()).hexdigest() for n in committed}
         assert not list((small / "out").glob("*.tmp-*"))
         subprocess.run(["mount", "-o", "remount,size=64m", str(small)], check=True)
