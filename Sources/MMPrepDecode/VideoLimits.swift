@@ -32,7 +32,4 @@ public struct VideoLimits: Sendable {
         timeBudgetSeconds > 0 ? startMicros + Int64(timeBudgetSeconds * 1_000_000) : 0
     }
 
-    func deadlineExpired() -> Bool {
-        timeBudgetSeconds > 0 && av_gettime_relative() > deadline()
-    }
 }

@@ -173,7 +173,7 @@ public final class ConvertJob {
         h.update(Array(PipelineLoader.render(pipeline).utf8))
         h.update(Array("worker \(options.workerIndex)/\(options.workerCount)\n".utf8))
         for s in sources { h.update(Array("\(s.key)\t\(s.displayPath)\n".utf8)) }
-        return h.finalize().map { String(format: "%02x", $0) }.joined()
+        return h.finalizeHex()
     }
 
     func writeFailures(_ failures: [SampleFailure]) throws {

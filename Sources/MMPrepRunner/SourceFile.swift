@@ -31,7 +31,7 @@ public struct SourceFile: Sendable {
             buffer.withUnsafeBufferPointer { hasher.update(UnsafeBufferPointer(rebasing: $0[..<n])) }
         }
         return SourceFile(path: path, bytes: total,
-                          sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined())
+                          sha256: hasher.finalizeHex())
     }
 
     var json: String {

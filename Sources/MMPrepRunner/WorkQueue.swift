@@ -71,14 +71,6 @@ final class OrderedWorkQueue<Result: Sendable>: @unchecked Sendable {
         return (ordinal, r)
     }
 
-    /// Stops handing out new work; work in progress finishes and is dropped.
-    func cancel() {
-        condition.lock()
-        cancelled = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
     /// Cancels, waits for every worker thread to return (work in progress finishes first) and
     /// drops the results not collected, so that what they hold is released before this returns.
     /// Also what a finished run calls, so that no worker outlives the queue.

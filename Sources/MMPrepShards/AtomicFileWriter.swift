@@ -37,21 +37,9 @@ public final class AtomicFileWriter {
 
     /// Writes and hashes bytes in memory.
     private func write(_ bytes: UnsafeRawBufferPointer) throws(FileWriteError) {
-        try writeAll(bytes)
+        try AtomicFile.writeAll(fd, bytes, path: tmp)
         hasher.update(bytes)
         bytesWritten += bytes.count
-    }
-
-    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws(FileWriteError) {
-        var done = 0
-        while done < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw AtomicFile.error(tmp, "write")
-            }
-            done += n
-        }
     }
 
     /// Size of the windows `append(contentsOf:)` maps.
@@ -75,6 +63,6 @@ public final class AtomicFileWriter {
         fd = -1
         if rename(tmp, path) != 0 { let e = AtomicFile.error(path, "rename"); unlink(tmp); throw e }
         AtomicFile.syncFolder(of: path)
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalizeHex()
     }
 }

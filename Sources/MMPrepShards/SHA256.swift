@@ -41,9 +41,14 @@ public struct SHA256 {
         return out
     }
 
+    /// `finalize()` as lowercase hex, as the index and the records write it.
+    public mutating func finalizeHex() -> String {
+        finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
     public static func hex(_ bytes: some Collection<UInt8>) -> String {
         var s = SHA256()
         s.update(bytes)
-        return s.finalize().map { String(format: "%02x", $0) }.joined()
+        return s.finalizeHex()
     }
 }

@@ -8,7 +8,6 @@ import Glibc
 final class ScratchFile {
     let path: String
     private var fd: Int32
-    private(set) var size = 0
 
     init(path: String) throws(FileWriteError) {
         self.path = path
@@ -19,16 +18,7 @@ final class ScratchFile {
     deinit { remove() }
 
     func write(_ bytes: [UInt8]) throws(FileWriteError) {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, bytes.count - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw AtomicFile.error(path, "write")
-            }
-            done += n
-        }
-        size += bytes.count
+        try AtomicFile.writeAll(fd, bytes, path: path)
     }
 
     func remove() {
@@ -58,7 +48,6 @@ final class ScratchTensor {
     /// `shard-NNNNNN.images`: own scratch files are `BASE-N.tmp-PID`.
     private let base: String
     private(set) var segments: [Segment] = []
-    private(set) var size = 0
 
     init(base: String) { self.base = base }
 
@@ -71,12 +60,10 @@ final class ScratchTensor {
             segments.append(.own(file))
         }
         try file.write(bytes)
-        size += bytes.count
     }
 
     func adopt(_ spool: SpoolFile) {
         segments.append(.spooled(spool))
-        size += spool.count
     }
 
     /// Removes the files (own scratch files at once; spooled ones as their last reference goes).

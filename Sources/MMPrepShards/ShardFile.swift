@@ -1,4 +1,3 @@
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,19 +26,7 @@ final class ShardFile {
         // The header's room is written now (spaces), not left a hole: writing the header at
         // commit then overwrites space already held, so a disk that fills up meanwhile (with the
         // next shard) cannot fail the commit of this one.
-        try writeAll([UInt8](repeating: 0x20, count: Self.headerRoom), at: 0)
-    }
-
-    private func writeAll(_ bytes: [UInt8], at offset: Int) throws(FileWriteError) {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw AtomicFile.error(tmp, "write")
-            }
-            done += n
-        }
+        try AtomicFile.writeAll(fd, [UInt8](repeating: 0x20, count: Self.headerRoom), at: 0, path: tmp)
     }
 
     deinit { discard() }
@@ -56,22 +43,12 @@ final class ShardFile {
     var size: Int { Self.headerRoom + dataCount }
 
     func append(_ bytes: [UInt8]) throws(FileWriteError) {
-        let failure = bytes.withUnsafeBytes { (raw) -> FileWriteError? in
-            do throws(FileWriteError) { try append(raw); return nil } catch { return error }
-        }
-        if let failure { throw failure }
+        try AtomicFile.writeAll(fd, bytes, at: size, path: tmp)
+        dataCount += bytes.count
     }
 
     func append(_ bytes: UnsafeRawBufferPointer) throws(FileWriteError) {
-        var done = 0
-        while done < bytes.count {
-            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(size + done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw AtomicFile.error(tmp, "write")
-            }
-            done += n
-        }
+        try AtomicFile.writeAll(fd, bytes, at: size, path: tmp)
         dataCount += bytes.count
     }
 
@@ -87,7 +64,7 @@ final class ShardFile {
     /// Returns the sha256 of the file.
     func commit(header: [UInt8]) throws(FileWriteError) -> String {
         precondition(header.count == Self.headerRoom, "the header must fill the room kept for it")
-        try writeAll(header, at: 0)
+        try AtomicFile.writeAll(fd, header, at: 0, path: tmp)
         if fsync(fd) != 0 { throw AtomicFile.error(tmp, "fsync") }
         var hasher = SHA256()
         hasher.update(header)
@@ -98,6 +75,6 @@ final class ShardFile {
         fd = -1
         if rename(tmp, path) != 0 { let e = AtomicFile.error(path, "rename"); unlink(tmp); throw e }
         AtomicFile.syncFolder(of: path)
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalizeHex()
     }
 }

@@ -18,17 +18,12 @@ public final class SpoolFile: Sendable {
         let path = directory + "/" + name + ".tmp-\(getpid())"
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw AtomicFile.error(path, "open") }
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, bytes.count - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let e = AtomicFile.error(path, "write")
-                close(fd)
-                unlink(path)
-                throw e
-            }
-            done += n
+        do throws(FileWriteError) {
+            try AtomicFile.writeAll(fd, bytes, path: path)
+        } catch {
+            close(fd)
+            unlink(path)
+            throw error
         }
         close(fd)
         self.path = path
